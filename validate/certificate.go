@@ -1,0 +1,192 @@
+package validate
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/iamkit/signingcert/internal/iamspec"
+)
+
+// DefaultClockSkew is a sensible ClockSkew for CertificateOptions: the
+// tolerance sigcert's Uploader uses unless told otherwise.
+const DefaultClockSkew = 5 * time.Minute
+
+// CertificateOptions tune Certificate. The zero value checks validity
+// against the current time with no tolerance.
+type CertificateOptions struct {
+	// CurrentTime is the time validity is checked against. If zero, the
+	// current time is used.
+	CurrentTime time.Time
+	// ClockSkew is the tolerated difference between this machine's clock and
+	// IAM's: a certificate is refused as expired only when NotAfter is more
+	// than ClockSkew in the past, and as not yet valid only when NotBefore is
+	// more than ClockSkew in the future. Negative values count as zero.
+	//
+	// IAM refuses a certificate whose NotBefore is in its future, even by a
+	// minute. Generate certificates with NotBefore a little in the past.
+	ClockSkew time.Duration
+}
+
+const (
+	pemBegin      = "-----BEGIN "
+	pemEnd        = "-----END "
+	pemCertBegin  = "-----BEGIN CERTIFICATE"
+	privateKeyTag = "PRIVATE KEY"
+)
+
+// Certificate decodes body as one PEM CERTIFICATE block, parses it as an
+// X.509 certificate, and checks its validity window. It returns the parsed
+// certificate.
+//
+// Refused, each with its own Reason:
+//   - a body that looks like a file path (cert.pem, ./certs/bob.crt,
+//     file://x.pem): ErrFilePath;
+//   - any PEM block whose type contains PRIVATE KEY, anywhere: ErrPrivateKey
+//     (key material must never leave the machine; the error does not echo it);
+//   - no PEM block: ErrNoPEM; text before the block: ErrLeadingData; a block
+//     that is truncated, has invalid base64, or an END without a BEGIN:
+//     ErrMalformedPEM; headers inside the block: ErrPEMHeaders; a block of
+//     another type: ErrNotCertificate; a second certificate: ErrMultipleCertificates;
+//     anything else after the block: ErrTrailingData;
+//   - DER that crypto/x509 cannot parse: ErrUnparsable;
+//   - ErrExpired and ErrNotYetValid against opts.CurrentTime and opts.ClockSkew.
+//
+// Whitespace before and after the block is allowed, and so are CRLF line
+// endings. Certificate does not check IAM's length and character constraints:
+// call CertificateBody for those. A body longer than any valid body is
+// refused with ErrTooLong without being read.
+func Certificate(body string, opts CertificateOptions) (*x509.Certificate, error) {
+	const field = iamspec.FieldCertificateBody
+	if len(body) > iamspec.CertificateBodyMaxBytes {
+		return nil, refuse(field, ErrTooLong, -1, "%d bytes, more than the %d bytes that %d allowed characters can take",
+			len(body), iamspec.CertificateBodyMaxBytes, iamspec.CertificateBodyMaxLen)
+	}
+	if err := NoPrivateKey(body); err != nil {
+		return nil, err
+	}
+	begin := strings.Index(body, pemBegin)
+	if begin < 0 {
+		if looksLikePath(body) {
+			return nil, refuse(field, ErrFilePath, -1,
+				"the body must be the certificate's PEM text; with the AWS CLI write file://PATH to send a file's contents, in Go read the file first")
+		}
+		if end := strings.Index(body, pemEnd); end >= 0 {
+			return nil, refuse(field, ErrMalformedPEM, end, "END line without a BEGIN line")
+		}
+		return nil, refuse(field, ErrNoPEM, -1, "expected a -----BEGIN CERTIFICATE----- block")
+	}
+	if lead := firstNonSpace(body[:begin]); lead >= 0 {
+		return nil, refuse(field, ErrLeadingData, lead, "only whitespace may come before -----BEGIN CERTIFICATE-----")
+	}
+
+	block, rest := pem.Decode([]byte(body[begin:]))
+	if block == nil {
+		return nil, refuse(field, ErrMalformedPEM, begin, "the block is truncated, lacks its END line, or holds invalid base64")
+	}
+	consumed := len(body) - begin - len(rest)
+	// pem.Decode skips a broken block and returns a later one; a block we
+	// accept must be the first BEGIN in the body.
+	if strings.Count(body[begin:begin+consumed], pemBegin) > 1 {
+		return nil, refuse(field, ErrMalformedPEM, begin, "the first block is broken (truncated, invalid base64, or nested BEGIN lines)")
+	}
+	if block.Type != "CERTIFICATE" {
+		return nil, refuse(field, ErrNotCertificate, begin, "the block's type is %.40q, IAM needs CERTIFICATE", block.Type)
+	}
+	if len(block.Headers) > 0 {
+		return nil, refuse(field, ErrPEMHeaders, begin, "a certificate block has no Key: value header lines")
+	}
+	if after := firstNonSpace(body[begin+consumed:]); after >= 0 {
+		at := begin + consumed + after
+		if strings.HasPrefix(body[at:], pemCertBegin) {
+			return nil, refuse(field, ErrMultipleCertificates, at,
+				"IAM takes one certificate; upload the leaf alone, without its chain")
+		}
+		return nil, refuse(field, ErrTrailingData, at, "only whitespace may follow -----END CERTIFICATE-----")
+	}
+
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, refuse(field, ErrUnparsable, begin, "%v", err)
+	}
+	if err := checkValidity(cert, opts); err != nil {
+		return nil, err
+	}
+	return cert, nil
+}
+
+// NoPrivateKey refuses a body that contains a PRIVATE KEY marker anywhere
+// (RSA, EC, PKCS#8, encrypted PKCS#8, OpenSSH, PGP): a certificate body never
+// holds one, and IAM echoes the body of a refused certificate in its error
+// message. The refusal is an *Error with Reason ErrPrivateKey whose Offset is
+// the start of the key's BEGIN line; it never contains the key.
+func NoPrivateKey(body string) error {
+	i := strings.Index(body, privateKeyTag)
+	if i < 0 {
+		return nil
+	}
+	at := strings.LastIndex(body[:i], pemBegin)
+	if at < 0 || strings.ContainsAny(body[at:i], "\r\n") {
+		at = strings.LastIndexAny(body[:i], "\r\n") + 1
+	}
+	return refuse(iamspec.FieldCertificateBody, ErrPrivateKey, at,
+		"key material must never be sent; upload the certificate alone and keep its key")
+}
+
+func checkValidity(cert *x509.Certificate, opts CertificateOptions) error {
+	now := opts.CurrentTime
+	if now.IsZero() {
+		now = time.Now()
+	}
+	skew := max(opts.ClockSkew, 0)
+	const field = iamspec.FieldCertificateBody
+	const layout = time.RFC3339
+	if now.After(cert.NotAfter.Add(skew)) {
+		return refuse(field, ErrExpired, -1, "NotAfter %s is before the current time %s (clock skew allowed: %s)",
+			cert.NotAfter.UTC().Format(layout), now.UTC().Format(layout), skew)
+	}
+	if now.Before(cert.NotBefore.Add(-skew)) {
+		return refuse(field, ErrNotYetValid, -1, "NotBefore %s is after the current time %s (clock skew allowed: %s)",
+			cert.NotBefore.UTC().Format(layout), now.UTC().Format(layout), skew)
+	}
+	return nil
+}
+
+// firstNonSpace returns the offset of the first byte of s that is not ASCII
+// whitespace, or -1.
+func firstNonSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\v', '\f':
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+// pathExts are file extensions people give certificates and keys.
+var pathExts = map[string]bool{
+	".pem": true, ".crt": true, ".cer": true, ".cert": true, ".der": true,
+	".key": true, ".txt": true, ".pub": true, ".p7b": true, ".csr": true,
+}
+
+// looksLikePath reports whether body is, in all likelihood, a file's path or
+// name rather than its contents: the AWS CLI's most common mistake.
+func looksLikePath(body string) bool {
+	t := strings.TrimSpace(body)
+	if t == "" || len(t) > 4096 || strings.ContainsAny(t, "\r\n\t") {
+		return false
+	}
+	for _, p := range []string{"file://", "fileb://", "/", "./", "../", "~/", `.\`, `..\`} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	if len(t) > 2 && t[1] == ':' && (t[2] == '\\' || t[2] == '/') {
+		return true // C:\certs\x.pem
+	}
+	return pathExts[strings.ToLower(path.Ext(t))]
+}

@@ -1,0 +1,75 @@
+package validate
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinels, one per reason. Every refusal is an *Error whose Reason is one
+// of these, so errors.Is(err, validate.ErrTooLong) works on any refusal.
+//
+// ErrEmpty, ErrTooLong and ErrInvalidCharacter are the field constraints IAM
+// itself checks (its ValidationError); the others are about the certificate
+// (IAM's MalformedCertificate, or a refusal IAM would not make but a caller
+// needs, such as ErrPrivateKey).
+var (
+	ErrEmpty            = errors.New("empty")
+	ErrTooLong          = errors.New("too long")
+	ErrInvalidCharacter = errors.New("character not allowed")
+
+	ErrFilePath             = errors.New("looks like a file path, not a certificate")
+	ErrPrivateKey           = errors.New("contains a private key")
+	ErrNoPEM                = errors.New("no PEM block")
+	ErrLeadingData          = errors.New("text before the PEM block")
+	ErrMalformedPEM         = errors.New("malformed PEM")
+	ErrPEMHeaders           = errors.New("PEM headers inside the block")
+	ErrNotCertificate       = errors.New("PEM block is not a CERTIFICATE")
+	ErrMultipleCertificates = errors.New("more than one certificate")
+	ErrTrailingData         = errors.New("data after the certificate")
+	ErrUnparsable           = errors.New("not a parseable X.509 certificate")
+	ErrExpired              = errors.New("certificate has expired")
+	ErrNotYetValid          = errors.New("certificate is not yet valid")
+)
+
+// Error is a refusal: which field, why, and where.
+//
+// Its message names the field, the reason and the byte offset, and never
+// quotes the field's value: a certificate body may hold key material, and
+// error messages end up in logs.
+type Error struct {
+	// Field is IAM's parameter name: "CertificateBody" or "UserName".
+	Field string
+	// Reason is one of this package's sentinels; Unwrap returns it.
+	Reason error
+	// Offset is the byte offset in the field of the first offending
+	// character or line, or -1 when no single position applies.
+	Offset int
+	// Detail says more, and is safe to print: it never holds the value.
+	Detail string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("validate: %s: %v", e.Field, e.Reason)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	if e.Offset >= 0 {
+		msg += fmt.Sprintf(" (at byte offset %d)", e.Offset)
+	}
+	return msg
+}
+
+// Unwrap returns the Reason sentinel.
+func (e *Error) Unwrap() error { return e.Reason }
+
+// IsConstraint reports whether err is a refusal of one of the field
+// constraints IAM itself enforces with its ValidationError: a length or a
+// character pattern. Other refusals concern the certificate itself.
+func IsConstraint(err error) bool {
+	return errors.Is(err, ErrEmpty) || errors.Is(err, ErrTooLong) || errors.Is(err, ErrInvalidCharacter)
+}
+
+func refuse(field string, reason error, offset int, format string, args ...any) *Error {
+	return &Error{Field: field, Reason: reason, Offset: offset, Detail: fmt.Sprintf(format, args...)}
+}
