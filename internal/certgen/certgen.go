@@ -1,0 +1,281 @@
+// Package certgen makes self-signed X.509 certificates for tests and example
+// programs: fresh ones, expired ones, not-yet-valid ones, and the broken
+// bodies people really paste into CertificateBody (CRLF line endings, a key
+// appended, text before the block, a chain, raw DER).
+//
+// Like net/http/httptest, its functions panic instead of returning errors:
+// they only fail when the system's random source fails, and they only run in
+// tests and examples.
+//
+// Private keys are generated once per KeyType per process and reused, since
+// an RSA-4096 key takes a second or more to generate; every certificate gets
+// a fresh random serial number, so two calls never return the same DER.
+// Everything here is safe for concurrent use.
+package certgen
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+)
+
+// KeyType selects the certificate's key algorithm.
+type KeyType int
+
+// The key types New can make. The zero value is RSA2048, the size AWS
+// recommends for signing certificates.
+const (
+	RSA2048 KeyType = iota
+	RSA4096
+	ECDSAP256
+	Ed25519
+	numKeyTypes
+)
+
+// String returns the key type's name, such as "RSA2048".
+func (k KeyType) String() string {
+	switch k {
+	case RSA2048:
+		return "RSA2048"
+	case RSA4096:
+		return "RSA4096"
+	case ECDSAP256:
+		return "ECDSAP256"
+	case Ed25519:
+		return "Ed25519"
+	}
+	return fmt.Sprintf("KeyType(%d)", int(k))
+}
+
+// KeyTypes lists every key type New can make, for table tests.
+func KeyTypes() []KeyType { return []KeyType{RSA2048, RSA4096, ECDSAP256, Ed25519} }
+
+// Options describe the certificate New makes. The zero value is a valid
+// RSA-2048 certificate.
+type Options struct {
+	// Key is the key algorithm; the zero value is RSA2048.
+	Key KeyType
+	// NotBefore is the start of the validity window; if zero, one hour
+	// before now (IAM refuses a NotBefore in its future, even slightly).
+	NotBefore time.Time
+	// NotAfter is the end of the validity window; if zero, 365 days after
+	// now.
+	NotAfter time.Time
+	// CommonName is the subject's common name; if empty, "signingcert test".
+	CommonName string
+}
+
+// DefaultCommonName is the subject common name used when
+// Options.CommonName is empty.
+const DefaultCommonName = "signingcert test"
+
+// Cert is a generated certificate in every form a test needs.
+type Cert struct {
+	// PEM is the certificate as one "CERTIFICATE" PEM block ending in a
+	// newline: a body IAM accepts.
+	PEM string
+	// DER is the certificate's DER encoding.
+	DER []byte
+	// X509 is the parsed certificate.
+	X509 *x509.Certificate
+	// KeyPEM is the private key as one PKCS#8 "PRIVATE KEY" PEM block. It is
+	// shared by every certificate of the same KeyType in this process.
+	KeyPEM string
+
+	key crypto.Signer
+}
+
+// New returns a self-signed certificate described by opts. It panics if the
+// system's random source fails or if opts.Key is not a known KeyType.
+func New(opts Options) *Cert {
+	key, keyPEM := signer(opts.Key)
+	tmpl := template(opts)
+	c := issue(tmpl, tmpl, key.Public(), key)
+	c.KeyPEM = keyPEM
+	return c
+}
+
+// Valid returns a fresh self-signed RSA-2048 certificate, valid from an
+// hour ago for 365 days.
+func Valid() *Cert { return New(Options{}) }
+
+// Expired returns a self-signed RSA-2048 certificate whose validity ended
+// a day ago.
+func Expired() *Cert {
+	now := time.Now()
+	return New(Options{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.Add(-24 * time.Hour)})
+}
+
+// NotYetValid returns a self-signed RSA-2048 certificate whose validity
+// starts a day from now.
+func NotYetValid() *Cert {
+	now := time.Now()
+	return New(Options{NotBefore: now.Add(24 * time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+}
+
+// CRLF returns the certificate's PEM with CRLF line endings.
+func (c *Cert) CRLF() string { return strings.ReplaceAll(c.PEM, "\n", "\r\n") }
+
+// WithKeyAppended returns the certificate's PEM followed by its private key's
+// PEM: the mistake of uploading a whole .pem bundle.
+func (c *Cert) WithKeyAppended() string { return c.PEM + c.KeyPEM }
+
+// TextBefore returns the certificate's PEM with a line of prose before it,
+// as when a body is copied from an email or a ticket.
+func (c *Cert) TextBefore() string { return "Certificate for Bob:\n" + c.PEM }
+
+// DERBody returns the certificate's raw DER bytes as a string: the mistake of
+// sending a .der or .cer file's contents.
+func (c *Cert) DERBody() string { return string(c.DER) }
+
+// ChainOfTwo returns a real two-certificate chain, leaf first: a leaf with
+// this certificate's subject, validity and public key, signed by a test CA,
+// followed by the CA's certificate. It is what a full-chain file holds.
+func (c *Cert) ChainOfTwo() string {
+	ca := issuer()
+	leaf := template(Options{
+		NotBefore:  c.X509.NotBefore,
+		NotAfter:   c.X509.NotAfter,
+		CommonName: c.X509.Subject.CommonName,
+	})
+	l := issue(leaf, ca.X509, c.X509.PublicKey, ca.key)
+	return l.PEM + ca.PEM
+}
+
+// template returns a certificate template with opts' defaults filled in.
+func template(opts Options) *x509.Certificate {
+	now := time.Now()
+	if opts.NotBefore.IsZero() {
+		opts.NotBefore = now.Add(-time.Hour)
+	}
+	if opts.NotAfter.IsZero() {
+		opts.NotAfter = now.AddDate(0, 0, 365)
+	}
+	if opts.CommonName == "" {
+		opts.CommonName = DefaultCommonName
+	}
+	return &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: opts.CommonName, Organization: []string{"signingcert tests"}},
+		NotBefore:    opts.NotBefore,
+		NotAfter:     opts.NotAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+}
+
+// issue signs tmpl with the parent's key and returns it in every form.
+func issue(tmpl, parent *x509.Certificate, pub crypto.PublicKey, parentKey crypto.Signer) *Cert {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+	if err != nil {
+		panic(fmt.Sprintf("certgen: creating certificate: %v", err))
+	}
+	parsed, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(fmt.Sprintf("certgen: parsing the certificate just made: %v", err))
+	}
+	c := &Cert{
+		PEM:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		DER:  der,
+		X509: parsed,
+	}
+	if tmpl == parent {
+		c.key = parentKey // only a self-signed certificate's key is its own
+	}
+	return c
+}
+
+// serial returns a random positive 128-bit serial number.
+func serial() *big.Int {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
+	if err != nil {
+		panic(fmt.Sprintf("certgen: reading random serial: %v", err))
+	}
+	return n.Add(n, big.NewInt(1))
+}
+
+var keys struct {
+	once [numKeyTypes]sync.Once
+	key  [numKeyTypes]crypto.Signer
+	pem  [numKeyTypes]string
+}
+
+// signer returns the process's key of type k and its PKCS#8 PEM, generating
+// them on first use.
+func signer(k KeyType) (crypto.Signer, string) {
+	if k < 0 || k >= numKeyTypes {
+		panic(fmt.Sprintf("certgen: unknown %v", k))
+	}
+	keys.once[k].Do(func() {
+		keys.key[k] = generate(k)
+		keys.pem[k] = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8(keys.key[k])}))
+	})
+	return keys.key[k], keys.pem[k]
+}
+
+func generate(k KeyType) crypto.Signer {
+	var (
+		key crypto.Signer
+		err error
+	)
+	switch k {
+	case RSA2048:
+		key, err = rsa.GenerateKey(rand.Reader, 2048)
+	case RSA4096:
+		key, err = rsa.GenerateKey(rand.Reader, 4096)
+	case ECDSAP256:
+		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case Ed25519:
+		_, key, err = ed25519.GenerateKey(rand.Reader)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("certgen: generating %v key: %v", k, err))
+	}
+	return key
+}
+
+func pkcs8(key crypto.Signer) []byte {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		panic(fmt.Sprintf("certgen: encoding key: %v", err))
+	}
+	return der
+}
+
+var ca struct {
+	once sync.Once
+	cert *Cert
+}
+
+// issuer returns the process's test CA, made on first use. Its key is its
+// own (not one of the per-KeyType keys), so a chain's two certificates never
+// share a key.
+func issuer() *Cert {
+	ca.once.Do(func() {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			panic(fmt.Sprintf("certgen: generating CA key: %v", err))
+		}
+		tmpl := template(Options{
+			NotBefore:  time.Now().Add(-24 * time.Hour),
+			NotAfter:   time.Now().AddDate(10, 0, 0),
+			CommonName: "signingcert test CA",
+		})
+		tmpl.IsCA = true
+		tmpl.BasicConstraintsValid = true
+		tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature
+		ca.cert = issue(tmpl, tmpl, key.Public(), key)
+		ca.cert.KeyPEM = string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8(key)}))
+	})
+	return ca.cert
+}
