@@ -1,0 +1,179 @@
+package sigcert
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/iamkit/signingcert/internal/iamspec"
+	"github.com/iamkit/signingcert/validate"
+)
+
+// Uploader uploads signing certificates to IAM users, checking locally first
+// everything IAM would refuse. It is safe for concurrent use by many
+// goroutines; its settings do not change after NewUploader.
+type Uploader struct {
+	api API
+	s   settings
+}
+
+// NewUploader returns an Uploader that calls api, usually an *iam.Client.
+func NewUploader(api API, opts ...Option) *Uploader {
+	u := &Uploader{api: api, s: defaultSettings()}
+	for _, o := range opts {
+		if o != nil {
+			o(&u.s)
+		}
+	}
+	return u
+}
+
+// Request is what to upload.
+type Request struct {
+	// UserName is the IAM user to attach the certificate to. Empty: the
+	// parameter is omitted, and IAM uses the user that signed the request.
+	UserName string
+	// CertificateBody is the certificate in PEM, sent byte for byte as given.
+	CertificateBody string
+}
+
+// Certificate is a signing certificate attached to an IAM user.
+type Certificate struct {
+	UserName        string
+	CertificateID   string
+	CertificateBody string
+	Status          types.StatusType
+	// UploadDate is when IAM stored the certificate; zero if IAM omitted it.
+	UploadDate time.Time
+
+	// RequestID is IAM's request id for the call that returned this
+	// certificate, or "" if none was given (an in-memory fake gives none).
+	RequestID string
+	// X509 is the parsed certificate, or nil when the body could not be
+	// parsed or the X.509 checks were skipped.
+	X509 *x509.Certificate
+	// Fingerprint is the SHA-256 of the certificate's DER in lower-case hex,
+	// or "" when X509 is nil. The same certificate in any PEM layout has the
+	// same fingerprint.
+	Fingerprint string
+}
+
+// Check runs the pre-flight checks of Upload without sending anything, and
+// returns the parsed certificate (nil when the X.509 checks are skipped).
+// A refusal is a *PreflightError.
+func (u *Uploader) Check(req Request) (*x509.Certificate, error) {
+	if req.UserName != "" {
+		if err := validate.UserName(req.UserName); err != nil {
+			return nil, preflightError(err)
+		}
+	}
+	if err := validate.CertificateBody(req.CertificateBody); err != nil {
+		return nil, preflightError(err)
+	}
+	if u.s.skipX509 {
+		if err := validate.NoPrivateKey(req.CertificateBody); err != nil {
+			return nil, preflightError(err)
+		}
+		return nil, nil
+	}
+	cert, err := validate.Certificate(req.CertificateBody, validate.CertificateOptions{
+		CurrentTime: u.s.now(),
+		ClockSkew:   u.s.skew,
+	})
+	if err != nil {
+		return nil, preflightError(err)
+	}
+	return cert, nil
+}
+
+// Upload checks req locally and, if nothing is refused, makes one call to
+// IAM's UploadSigningCertificate.
+//
+// Errors:
+//   - a local refusal is a *PreflightError, and nothing was sent: it matches
+//     ErrValidation (lengths, patterns) or ErrMalformedCertificate (PEM,
+//     X.509, validity, file path, private key), and the validate reason;
+//   - IAM's answer is a *ServiceError matching the sentinel for its code
+//     (ErrDuplicateCertificate, ErrLimitExceeded, ...), with the SDK's error
+//     reachable by errors.As; a transport failure or cancelled context is a
+//     *ServiceError matching no sentinel, and context errors stay matchable
+//     with errors.Is;
+//   - a success response without a complete certificate matches
+//     ErrIncompleteResponse.
+func (u *Uploader) Upload(ctx context.Context, req Request) (*Certificate, error) {
+	if ctx == nil {
+		return nil, errors.New("sigcert: Upload: nil Context")
+	}
+	if u == nil || u.api == nil {
+		return nil, errors.New("sigcert: Upload: Uploader has no API; create it with NewUploader")
+	}
+	parsed, err := u.Check(req)
+	if err != nil {
+		return nil, err
+	}
+	in := &iam.UploadSigningCertificateInput{CertificateBody: &req.CertificateBody}
+	if req.UserName != "" {
+		in.UserName = &req.UserName
+	}
+	out, err := u.api.UploadSigningCertificate(ctx, in, u.s.optFns...)
+	if err != nil {
+		return nil, serviceError(iamspec.OpUpload, err, req.CertificateBody)
+	}
+	if out == nil || out.Certificate == nil {
+		return nil, fmt.Errorf("%w: %s returned no certificate", ErrIncompleteResponse, iamspec.OpUpload)
+	}
+	c, err := fromSDK(out.Certificate)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", iamspec.OpUpload, err)
+	}
+	c.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	if parsed != nil {
+		c.X509 = parsed
+		c.Fingerprint = fingerprint(parsed.Raw)
+	}
+	return c, nil
+}
+
+// fromSDK converts the SDK's certificate, refusing one without the fields
+// IAM documents as required.
+func fromSDK(sc *types.SigningCertificate) (*Certificate, error) {
+	var missing []string
+	if sc.UserName == nil || *sc.UserName == "" {
+		missing = append(missing, iamspec.FieldUserName)
+	}
+	if sc.CertificateId == nil || *sc.CertificateId == "" {
+		missing = append(missing, iamspec.FieldCertificateID)
+	}
+	if sc.CertificateBody == nil || *sc.CertificateBody == "" {
+		missing = append(missing, iamspec.FieldCertificateBody)
+	}
+	if sc.Status == "" {
+		missing = append(missing, iamspec.FieldStatus)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: certificate lacks %v", ErrIncompleteResponse, missing)
+	}
+	c := &Certificate{
+		UserName:        *sc.UserName,
+		CertificateID:   *sc.CertificateId,
+		CertificateBody: *sc.CertificateBody,
+		Status:          sc.Status,
+	}
+	if sc.UploadDate != nil {
+		c.UploadDate = *sc.UploadDate
+	}
+	return c, nil
+}
+
+func fingerprint(der []byte) string {
+	sum := sha256.Sum256(der)
+	return hex.EncodeToString(sum[:])
+}
