@@ -162,3 +162,17 @@ func lowerFirst(s string) string {
 	}
 	return string(s[0]+('a'-'A')) + s[1:]
 }
+
+// MsgInvalidClientTokenID is AWS's message (code InvalidClientTokenId) for a
+// request signed with an access key id the account does not know.
+const MsgInvalidClientTokenID = "The security token included in the request is invalid."
+
+// MsgMissingAuthToken is AWS's message (code MissingAuthenticationToken)
+// for a request that is not signed.
+const MsgMissingAuthToken = "Request is missing Authentication Token"
+
+// MsgInvalidAction is AWS's message (code InvalidAction) for an Action the
+// service does not have.
+func MsgInvalidAction(action string) string {
+	return fmt.Sprintf("Could not find operation %s for version %s", action, APIVersion)
+}
