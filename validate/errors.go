@@ -8,13 +8,15 @@ import (
 // Sentinels, one per reason. Every refusal is an *Error whose Reason is one
 // of these, so errors.Is(err, validate.ErrTooLong) works on any refusal.
 //
-// ErrEmpty, ErrTooLong and ErrInvalidCharacter are the field constraints IAM
-// itself checks (its ValidationError); the others are about the certificate
+// ErrEmpty, ErrTooShort, ErrTooLong, ErrInvalidCharacter and ErrInvalidValue
+// are the field constraints IAM itself checks (its ValidationError); the others are about the certificate
 // (IAM's MalformedCertificate, or a refusal IAM would not make but a caller
 // needs, such as ErrPrivateKey).
 var (
 	ErrEmpty            = errors.New("empty")
 	ErrTooLong          = errors.New("too long")
+	ErrTooShort         = errors.New("too short")
+	ErrInvalidValue     = errors.New("value not allowed")
 	ErrInvalidCharacter = errors.New("character not allowed")
 
 	ErrFilePath             = errors.New("looks like a file path, not a certificate")
@@ -64,10 +66,16 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Reason }
 
 // IsConstraint reports whether err is a refusal of one of the field
-// constraints IAM itself enforces with its ValidationError: a length or a
-// character pattern. Other refusals concern the certificate itself.
+// constraints IAM itself enforces with its ValidationError: a length, a
+// character pattern or an enumeration. Other refusals concern the
+// certificate itself.
 func IsConstraint(err error) bool {
-	return errors.Is(err, ErrEmpty) || errors.Is(err, ErrTooLong) || errors.Is(err, ErrInvalidCharacter)
+	for _, r := range []error{ErrEmpty, ErrTooShort, ErrTooLong, ErrInvalidCharacter, ErrInvalidValue} {
+		if errors.Is(err, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func refuse(field string, reason error, offset int, format string, args ...any) *Error {
