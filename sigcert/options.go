@@ -16,6 +16,7 @@ type settings struct {
 	skew     time.Duration
 	skipX509 bool
 	optFns   []func(*iam.Options)
+	cmRetry  Backoff
 }
 
 func defaultSettings() settings {

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -21,13 +20,14 @@ import (
 // everything IAM would refuse. It is safe for concurrent use by many
 // goroutines; its settings do not change after NewUploader.
 type Uploader struct {
-	api API
-	s   settings
+	api   API
+	s     settings
+	locks *userLocks
 }
 
 // NewUploader returns an Uploader that calls api, usually an *iam.Client.
 func NewUploader(api API, opts ...Option) *Uploader {
-	u := &Uploader{api: api, s: defaultSettings()}
+	u := &Uploader{api: api, s: defaultSettings(), locks: &userLocks{}}
 	for _, o := range opts {
 		if o != nil {
 			o(&u.s)
@@ -64,6 +64,9 @@ type Certificate struct {
 	// or "" when X509 is nil. The same certificate in any PEM layout has the
 	// same fingerprint.
 	Fingerprint string
+	// ParseError says why a listed certificate's body did not parse; nil
+	// when it did, and for certificates Upload returns.
+	ParseError error
 }
 
 // Check runs the pre-flight checks of Upload without sending anything, and
@@ -109,23 +112,28 @@ func (u *Uploader) Check(req Request) (*x509.Certificate, error) {
 //   - a success response without a complete certificate matches
 //     ErrIncompleteResponse.
 func (u *Uploader) Upload(ctx context.Context, req Request) (*Certificate, error) {
-	if ctx == nil {
-		return nil, errors.New("sigcert: Upload: nil Context")
-	}
-	if u == nil || u.api == nil {
-		return nil, errors.New("sigcert: Upload: Uploader has no API; create it with NewUploader")
+	if err := u.ready(ctx, iamspec.OpUpload); err != nil {
+		return nil, err
 	}
 	parsed, err := u.Check(req)
 	if err != nil {
 		return nil, err
 	}
-	in := &iam.UploadSigningCertificateInput{CertificateBody: &req.CertificateBody}
-	if req.UserName != "" {
-		in.UserName = &req.UserName
-	}
-	out, err := u.api.UploadSigningCertificate(ctx, in, u.s.optFns...)
+	return u.upload(ctx, req, parsed, u.s.optFns)
+}
+
+// upload makes the call for a request that passed pre-flight.
+func (u *Uploader) upload(ctx context.Context, req Request, parsed *x509.Certificate, optFns []func(*iam.Options)) (*Certificate, error) {
+	in := &iam.UploadSigningCertificateInput{CertificateBody: &req.CertificateBody, UserName: optional(req.UserName)}
+	out, err := withCMRetry(ctx, &u.s, func() (*iam.UploadSigningCertificateOutput, error) {
+		out, err := u.api.UploadSigningCertificate(ctx, in, optFns...)
+		if err != nil {
+			return nil, serviceError(iamspec.OpUpload, err, req.CertificateBody)
+		}
+		return out, nil
+	})
 	if err != nil {
-		return nil, serviceError(iamspec.OpUpload, err, req.CertificateBody)
+		return nil, err
 	}
 	if out == nil || out.Certificate == nil {
 		return nil, fmt.Errorf("%w: %s returned no certificate", ErrIncompleteResponse, iamspec.OpUpload)

@@ -1,0 +1,71 @@
+package sigcert
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Backoff bounds a retry: at most Attempts calls in all, waiting a random
+// time (full jitter) up to Base·2ⁿ, capped at Max, between them. Attempts
+// below 1 count as 1; a zero Max means 20·Base.
+type Backoff struct {
+	Attempts int
+	Base     time.Duration
+	Max      time.Duration
+}
+
+// WithConcurrentModificationRetry retries any call IAM answers with
+// ConcurrentModification, which the SDK's retryer does not retry, as b says.
+// Waits end early, with the context's error, when ctx is done. Off by
+// default.
+func WithConcurrentModificationRetry(b Backoff) Option {
+	return func(s *settings) { s.cmRetry = b }
+}
+
+// delay returns the wait before retry n (0-based).
+func (b Backoff) delay(n int) time.Duration {
+	limit := b.Max
+	if limit <= 0 {
+		limit = 20 * b.Base
+	}
+	d := b.Base
+	for i := 0; i < n && d < limit; i++ {
+		d *= 2
+	}
+	d = min(d, limit)
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d + 1)
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// withCMRetry runs call, retrying it as the settings say while it fails with
+// ErrConcurrentModification. call returns errors already mapped.
+func withCMRetry[T any](ctx context.Context, s *settings, call func() (T, error)) (T, error) {
+	for n := 0; ; n++ {
+		v, err := call()
+		if err == nil || !errors.Is(err, ErrConcurrentModification) || n+1 >= s.cmRetry.Attempts {
+			return v, err
+		}
+		if serr := sleep(ctx, s.cmRetry.delay(n)); serr != nil {
+			return v, err
+		}
+	}
+}
