@@ -81,7 +81,7 @@ func validation(field, constraint string) *Error {
 // iamspec pattern, minLen and maxLen its iamspec limits.
 func fromValidate(err error, field, pattern string, minLen, maxLen int) *Error {
 	switch {
-	case errors.Is(err, validate.ErrEmpty):
+	case errors.Is(err, validate.ErrEmpty), errors.Is(err, validate.ErrTooShort):
 		return validation(field, constraintMinLen(minLen))
 	case errors.Is(err, validate.ErrTooLong):
 		return validation(field, constraintMaxLen(maxLen))

@@ -61,10 +61,8 @@ type DeleteInput struct {
 	CertificateID *string
 }
 
-var (
-	certificateIDRE = regexp.MustCompile(iamspec.CertificateIDPattern)
-	markerRE        = regexp.MustCompile(iamspec.MarkerPattern)
-)
+// markerRE is IAM's Marker pattern; validate has no Marker check.
+var markerRE = regexp.MustCompile(iamspec.MarkerPattern)
 
 // Upload attaches a certificate to a user, as UploadSigningCertificate does,
 // and returns it. accessKeyID identifies the caller. Its refusals, in the
@@ -200,7 +198,7 @@ func (m *Model) Update(accessKeyID string, in UpdateInput) error {
 	if in.Status == nil {
 		return validation(iamspec.FieldStatus, constraintNotNull())
 	}
-	if s := *in.Status; s != StatusActive && s != StatusInactive {
+	if err := validate.Status(*in.Status); err != nil {
 		return validation(iamspec.FieldStatus, constraintEnum(StatusActive, StatusInactive))
 	}
 	i, err := u.find(*in.CertificateID)
@@ -260,23 +258,12 @@ func (m *Model) target(accessKeyID string, userName *string) (*user, error) {
 // checkCertificateID checks a required CertificateId against IAM's
 // constraints.
 func checkCertificateID(id *string) error {
-	const field = iamspec.FieldCertificateID
 	if id == nil {
-		return validation(field, constraintNotNull())
+		return validation(iamspec.FieldCertificateID, constraintNotNull())
 	}
-	// The pattern is ASCII-only, so a string that matches it has as many
-	// characters as bytes; check the pattern before counting.
-	if !certificateIDRE.MatchString(*id) {
-		if *id == "" {
-			return validation(field, constraintMinLen(iamspec.CertificateIDMinLen))
-		}
-		return validation(field, constraintPattern(iamspec.CertificateIDPattern))
-	}
-	if len(*id) < iamspec.CertificateIDMinLen {
-		return validation(field, constraintMinLen(iamspec.CertificateIDMinLen))
-	}
-	if len(*id) > iamspec.CertificateIDMaxLen {
-		return validation(field, constraintMaxLen(iamspec.CertificateIDMaxLen))
+	if err := validate.CertificateID(*id); err != nil {
+		return fromValidate(err, iamspec.FieldCertificateID, iamspec.CertificateIDPattern,
+			iamspec.CertificateIDMinLen, iamspec.CertificateIDMaxLen)
 	}
 	return nil
 }
