@@ -33,7 +33,7 @@ type CertificateOptions struct {
 const (
 	pemBegin      = "-----BEGIN "
 	pemEnd        = "-----END "
-	pemCertBegin  = "-----BEGIN CERTIFICATE"
+	pemCertBegin  = "-----BEGIN CERTIFICATE-----"
 	privateKeyTag = "PRIVATE KEY"
 )
 
@@ -93,7 +93,7 @@ func Certificate(body string, opts CertificateOptions) (*x509.Certificate, error
 		return nil, refuse(field, ErrMalformedPEM, begin, "the first block is broken (truncated, invalid base64, or nested BEGIN lines)")
 	}
 	if block.Type != "CERTIFICATE" {
-		return nil, refuse(field, ErrNotCertificate, begin, "the block's type is %.40q, IAM needs CERTIFICATE", block.Type)
+		return nil, refuse(field, ErrNotCertificate, begin, "the block's type is %s, IAM needs CERTIFICATE", describeType(block.Type))
 	}
 	if len(block.Headers) > 0 {
 		return nil, refuse(field, ErrPEMHeaders, begin, "a certificate block has no Key: value header lines")
@@ -109,7 +109,7 @@ func Certificate(body string, opts CertificateOptions) (*x509.Certificate, error
 
 	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
-		return nil, refuse(field, ErrUnparsable, begin, "%v", err)
+		return nil, refuse(field, ErrUnparsable, begin, "%s", parseErrorText(err))
 	}
 	if err := checkValidity(cert, opts); err != nil {
 		return nil, err
@@ -152,6 +152,33 @@ func checkValidity(cert *x509.Certificate, opts CertificateOptions) error {
 			cert.NotBefore.UTC().Format(layout), now.UTC().Format(layout), skew)
 	}
 	return nil
+}
+
+// knownTypes are PEM block types people paste instead of a certificate.
+// Only these are named in messages: any other type is text from the body.
+var knownTypes = map[string]bool{
+	"PUBLIC KEY": true, "RSA PUBLIC KEY": true, "CERTIFICATE REQUEST": true,
+	"NEW CERTIFICATE REQUEST": true, "TRUSTED CERTIFICATE": true, "X509 CRL": true,
+	"PKCS7": true, "CMS": true, "EC PARAMETERS": true, "DH PARAMETERS": true,
+	"ATTRIBUTE CERTIFICATE": true, "SSH2 PUBLIC KEY": true,
+}
+
+func describeType(t string) string {
+	if knownTypes[t] {
+		return t
+	}
+	return "not one this package knows"
+}
+
+// parseErrorText returns crypto/x509's message without the values some of
+// them quote from the certificate (a URI, a name constraint): messages of
+// this package never quote the body.
+func parseErrorText(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\"`"); i >= 0 {
+		msg = strings.TrimRight(msg[:i], " ") + " (value omitted)"
+	}
+	return msg
 }
 
 // firstNonSpace returns the offset of the first byte of s that is not ASCII

@@ -1,0 +1,53 @@
+package validate_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/validate"
+)
+
+func ExampleCertificateBody() {
+	// é (U+00E9) is one allowed character, two bytes; € (U+20AC) is outside
+	// IAM's pattern.
+	for _, body := range []string{"-----BEGIN CERTIFICATE-----\ncafé\n", "price: 5€", ""} {
+		err := validate.CertificateBody(body)
+		var e *validate.Error
+		switch {
+		case err == nil:
+			fmt.Println("ok")
+		case errors.Is(err, validate.ErrInvalidCharacter) && errors.As(err, &e):
+			fmt.Println("bad character at byte", e.Offset)
+			fmt.Println(err)
+		default:
+			fmt.Println(err)
+		}
+	}
+	// Output:
+	// ok
+	// bad character at byte 8
+	// validate: CertificateBody: character not allowed: character U+20AC is not allowed; IAM allows tab, LF, CR and U+0020 to U+00FF (at byte offset 8)
+	// validate: CertificateBody: empty: IAM requires at least 1 character
+}
+
+func ExampleCertificate_expired() {
+	// A certificate that expired at the start of 2025, checked on
+	// 2025-01-01 at 00:03 UTC: within the default clock skew it still
+	// passes; without tolerance it is refused.
+	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	cert := certgen.New(certgen.Options{Key: certgen.ECDSAP256, NotBefore: end.AddDate(-1, 0, 0), NotAfter: end})
+	now := end.Add(3 * time.Minute)
+
+	_, err := validate.Certificate(cert.PEM, validate.CertificateOptions{CurrentTime: now, ClockSkew: validate.DefaultClockSkew})
+	fmt.Println("with 5m skew:", err)
+
+	_, err = validate.Certificate(cert.PEM, validate.CertificateOptions{CurrentTime: now})
+	fmt.Println("expired:", errors.Is(err, validate.ErrExpired))
+	fmt.Println(err)
+	// Output:
+	// with 5m skew: <nil>
+	// expired: true
+	// validate: CertificateBody: certificate has expired: NotAfter 2025-01-01T00:00:00Z is before the current time 2025-01-01T00:03:00Z (clock skew allowed: 0s)
+}
