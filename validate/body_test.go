@@ -13,14 +13,14 @@ import (
 	"github.com/iamkit/signingcert/validate"
 )
 
-const field = iamspec.FieldCertificateBody
+const bodyField = iamspec.FieldCertificateBody
 
 func invalidAt(off int) *refusal {
-	return &refusal{Field: field, Reason: validate.ErrInvalidCharacter, Offset: off}
+	return &refusal{Field: bodyField, Reason: validate.ErrInvalidCharacter, Offset: off}
 }
 
 func tooLongAt(off int) *refusal {
-	return &refusal{Field: field, Reason: validate.ErrTooLong, Offset: off}
+	return &refusal{Field: bodyField, Reason: validate.ErrTooLong, Offset: off}
 }
 
 type bodyCase struct {
@@ -32,7 +32,7 @@ type bodyCase struct {
 func bodyCases() []bodyCase {
 	é, ÿ := "\u00e9", "\u00ff"
 	cases := []bodyCase{
-		{"empty", "", &refusal{Field: field, Reason: validate.ErrEmpty, Offset: -1}},
+		{"empty", "", &refusal{Field: bodyField, Reason: validate.ErrEmpty, Offset: -1}},
 		{"tab", "\t", nil},
 		{"LF", "\n", nil},
 		{"CR", "\r", nil},

@@ -21,7 +21,7 @@ import (
 )
 
 func refused(reason error, offset int) *refusal {
-	return &refusal{Field: field, Reason: reason, Offset: offset}
+	return &refusal{Field: bodyField, Reason: reason, Offset: offset}
 }
 
 func pemBlock(typ string, der []byte, headers map[string]string) string {
@@ -259,7 +259,7 @@ func TestCertificateDERBody(t *testing.T) {
 			t.Errorf("%v: Certificate accepted a raw DER body", k)
 			continue
 		}
-		if r := asRefusal(err); r.Field != field || r.Offset < -1 || r.Offset >= len(c.DER) {
+		if r := asRefusal(err); r.Field != bodyField || r.Offset < -1 || r.Offset >= len(c.DER) {
 			t.Errorf("%v: refusal %+v is not a *validate.Error for the body", k, r)
 		}
 	}
