@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/iamkit/signingcert/sigcert"
+)
+
+// Exit codes. usage() documents them.
+const (
+	exitOK      = 0 // done; for check and --dry-run, every certificate passed
+	exitRefused = 1 // refused locally (pre-flight, unreadable body, rotation policy): nothing was sent for it
+	exitUsage   = 2 // bad command line
+	exitIAM     = 3 // IAM answered with an error
+	exitOther   = 4 // no answer from IAM (transport, timeout, interrupted), bad configuration, bad response
+)
+
+// usageError is a mistake on the command line.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// configError is a failure to load the AWS configuration (profile, region,
+// credentials sources).
+type configError struct{ err error }
+
+func (e *configError) Error() string { return "loading AWS configuration: " + e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
+// sentinelNames names each sigcert sentinel after IAM's error code.
+var sentinelNames = []struct {
+	err  error
+	name string
+}{
+	{sigcert.ErrDuplicateCertificate, "DuplicateCertificate"},
+	{sigcert.ErrLimitExceeded, "LimitExceeded"},
+	{sigcert.ErrMalformedCertificate, "MalformedCertificate"},
+	{sigcert.ErrInvalidCertificate, "InvalidCertificate"},
+	{sigcert.ErrNoSuchEntity, "NoSuchEntity"},
+	{sigcert.ErrEntityAlreadyExists, "EntityAlreadyExists"},
+	{sigcert.ErrConcurrentModification, "ConcurrentModification"},
+	{sigcert.ErrValidation, "ValidationError"},
+	{sigcert.ErrInvalidInput, "InvalidInput"},
+	{sigcert.ErrAccessDenied, "AccessDenied"},
+	{sigcert.ErrThrottling, "Throttling"},
+	{sigcert.ErrServiceFailure, "ServiceFailure"},
+	{sigcert.ErrIncompleteResponse, "IncompleteResponse"},
+}
+
+// errorName is the short name of err's kind: the sigcert sentinel it
+// matches, else what went wrong without one.
+func errorName(err error) string {
+	for _, s := range sentinelNames {
+		if errors.Is(err, s.err) {
+			return s.name
+		}
+	}
+	var (
+		ue *usageError
+		be *bodyError
+		ce *configError
+		cf *checkFailed
+		se *sigcert.ServiceError
+	)
+	switch {
+	case errors.As(err, &ue):
+		return "Usage"
+	case errors.As(err, &cf):
+		return "Refused"
+	case errors.As(err, &be):
+		return "BodyUnreadable"
+	case errors.As(err, &ce):
+		return "Config"
+	case errors.Is(err, context.Canceled):
+		return "Interrupted"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Timeout"
+	case errors.As(err, &se) && se.Code != "":
+		return se.Code // an IAM code sigcert has no sentinel for
+	case errors.As(err, &se):
+		return "Transport"
+	}
+	return "Error"
+}
+
+// exitCode is the exit status for err.
+func exitCode(err error) int {
+	var (
+		ue *usageError
+		be *bodyError
+		cf *checkFailed
+		pe *sigcert.PreflightError
+		se *sigcert.ServiceError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &se):
+		if se.Code != "" {
+			return exitIAM
+		}
+		return exitOther
+	case errors.As(err, &pe), errors.As(err, &be), errors.As(err, &cf):
+		return exitRefused
+	case errors.Is(err, sigcert.ErrLimitExceeded):
+		// Rotate refusing, by policy, to delete an Active certificate:
+		// decided locally, nothing changed.
+		return exitRefused
+	}
+	return exitOther
+}
+
+// errorLine is the one line printed on stderr for err: the command, the
+// error's short name, the cause and IAM's request id when there is one. It
+// never holds a certificate body or key material: sigcert keeps bodies out of
+// its messages, and a message that still quotes PEM armour is withheld.
+func errorLine(cmd string, err error) string {
+	msg := cause(err)
+	var se *sigcert.ServiceError
+	if errors.As(err, &se) && se.RequestID != "" && !strings.Contains(msg, se.RequestID) {
+		msg += " (request id " + oneLine(se.RequestID) + ")"
+	}
+	return fmt.Sprintf("signingcert %s: %s: %s", cmd, errorName(err), msg)
+}
+
+// cause is err's message made safe for one line.
+func cause(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "-----BEGIN") || strings.Contains(msg, "-----END") || strings.Contains(msg, "PRIVATE KEY") {
+		return "message withheld: it quotes certificate or key material"
+	}
+	// The packages' prefixes say nothing to someone at a shell.
+	msg = strings.TrimPrefix(msg, "sigcert: ")
+	msg = strings.Replace(msg, "refused before sending: validate: ", "refused before sending: ", 1)
+	msg = strings.TrimPrefix(msg, "validate: ")
+	return oneLine(strings.Join(strings.Fields(msg), " "))
+}
