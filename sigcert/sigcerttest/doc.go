@@ -1,0 +1,53 @@
+// Package sigcerttest provides fakes of IAM's signing-certificate API for
+// tests: one model of IAM's rules, with two faces.
+//
+// # Which fake to use
+//
+//   - NewFake returns a *Fake, an in-memory sigcert.API. It is the fastest:
+//     no sockets, no SDK. It returns the SDK's own error values, so code that
+//     inspects errors with errors.As works as it would against IAM.
+//   - NewServer returns a *Server, a local HTTP endpoint on 127.0.0.1 that
+//     speaks IAM's awsquery protocol, and Server.Client returns a real
+//     *iam.Client wired to it. Use it to test the SDK path end to end:
+//     serialization, retries, transport failures. Server.Inject makes
+//     requests fail, slow down or lose their connection.
+//
+// Both faces apply the same rules in the same order and give the same
+// results, codes and messages (see the scenarios in this package's tests):
+// UploadSigningCertificate refuses, in this order, a bad UserName
+// (ValidationError), an unknown user (NoSuchEntity), a body breaking IAM's
+// length or character constraints (ValidationError), a body that is not one
+// PEM certificate valid now by the fake's clock (MalformedCertificate, whose
+// message echoes the body as IAM's does), a certificate already attached to
+// any user (DuplicateCertificate), and a third certificate for one user
+// (LimitExceeded).
+//
+//	srv := sigcerttest.NewServer("Bob")
+//	defer srv.Close()
+//	client := srv.Client()
+//	out, err := client.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+//		UserName: aws.String("Bob"), CertificateBody: aws.String(pemText)})
+//
+// # Callers
+//
+// Every fake knows the user DefaultUser, owner of the access key
+// DefaultAccessKeyID. Requests without a UserName act on the caller's user,
+// as IAM's do: the Fake's calls and the Server's Client are signed with
+// DefaultAccessKeyID unless the call's options set other Credentials. Give
+// other users keys with AddAccessKey. Signatures are never checked.
+//
+// # Running it as a program
+//
+// examples/fakeiam serves a Server on a fixed address, for the AWS CLI
+// (--endpoint-url) or curl.
+package sigcerttest
+
+import "github.com/iamkit/signingcert/internal/iammodel"
+
+// The caller every fake knows. Sign requests with DefaultAccessKeyID and
+// DefaultSecretAccessKey to act as DefaultUser; the secret is not checked.
+const (
+	DefaultAccessKeyID     = iammodel.DefaultAccessKeyID
+	DefaultSecretAccessKey = iammodel.DefaultSecretAccessKey
+	DefaultUser            = iammodel.DefaultUser
+)
