@@ -220,9 +220,9 @@ func (a *awsFlags) check() error {
 	return nil
 }
 
-// uploader builds the Uploader over an IAM client configured the SDK's
-// usual way: environment, shared config and credentials, the flags on top.
-func (a *awsFlags) uploader(ctx context.Context, opts ...sigcert.Option) (*sigcert.Uploader, error) {
+// loadConfig loads the AWS configuration the SDK's usual way (environment,
+// shared config and credentials files, SSO, ...) with the flags on top.
+func (a *awsFlags) loadConfig(ctx context.Context) (aws.Config, error) {
 	var load []func(*config.LoadOptions) error
 	if a.profile != "" {
 		load = append(load, config.WithSharedConfigProfile(a.profile))
@@ -232,22 +232,38 @@ func (a *awsFlags) uploader(ctx context.Context, opts ...sigcert.Option) (*sigce
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
-		return nil, &configError{err: err}
+		return aws.Config{}, &configError{err: err}
 	}
 	if cfg.Region == "" {
 		// IAM is global; without a region the SDK refuses to resolve its
 		// endpoint.
 		cfg.Region = "us-east-1"
 	}
-	client := iam.NewFromConfig(cfg, func(o *iam.Options) {
+	return cfg, nil
+}
+
+// client returns the IAM client for cfg. iam.NewFromConfig, not iam.New, so
+// that AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL are honoured; --endpoint-url
+// wins over both.
+func (a *awsFlags) client(cfg aws.Config) *iam.Client {
+	return iam.NewFromConfig(cfg, func(o *iam.Options) {
 		if a.endpointURL != "" {
 			o.BaseEndpoint = aws.String(a.endpointURL)
 		}
 	})
+}
+
+// uploader builds the Uploader over the configured IAM client.
+func (a *awsFlags) uploader(ctx context.Context, opts ...sigcert.Option) (*sigcert.Uploader, error) {
+	cfg, err := a.loadConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// IAM's ConcurrentModification is safe to retry, and the SDK does not.
 	opts = append([]sigcert.Option{
 		sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second}),
 	}, opts...)
-	return sigcert.NewUploader(client, opts...), nil
+	return sigcert.NewUploader(a.client(cfg), opts...), nil
 }
 
 // stringList is a repeatable flag; a value may also list names separated by
