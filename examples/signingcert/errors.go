@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/iamkit/signingcert/sigcert"
@@ -132,10 +133,16 @@ func errorLine(cmd string, err error) string {
 	return fmt.Sprintf("signingcert %s: %s: %s", cmd, errorName(err), msg)
 }
 
-// cause is err's message made safe for one line.
+// pemContent finds PEM armour followed by encoded data, or a key's armour:
+// what a message quoting a body or a key holds. Armour alone, as in advice
+// to start the body with -----BEGIN CERTIFICATE-----, is not content.
+var pemContent = regexp.MustCompile(`-----BEGIN [^-]*-----\s*[A-Za-z0-9+/=]{16}|PRIVATE KEY-----`)
+
+// cause is err's message made safe for one line. sigcert keeps bodies out of
+// its messages; this is the second line of defence, for any other message.
 func cause(err error) string {
 	msg := err.Error()
-	if strings.Contains(msg, "-----BEGIN") || strings.Contains(msg, "-----END") || strings.Contains(msg, "PRIVATE KEY") {
+	if pemContent.MatchString(msg) {
 		return "message withheld: it quotes certificate or key material"
 	}
 	// The packages' prefixes say nothing to someone at a shell.
