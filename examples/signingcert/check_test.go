@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/iamkit/signingcert/internal/certgen"
+)
+
+// testEnv is an env over the real file system with captured output and no
+// terminal.
+func testEnv(stdin io.Reader) (*env, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	return &env{
+		stdin:  stdin,
+		stdout: &stdout,
+		stderr: &stderr,
+		open:   func(name string) (fs.File, error) { return os.Open(name) },
+		getenv: func(string) (string, bool) { return "", false },
+		now:    time.Now,
+	}, &stdout, &stderr
+}
+
+// certFiles writes the usual certificate files into a temporary directory,
+// which becomes the working directory, and returns their names.
+func certFiles(t *testing.T) (good, expired, withKey, textBefore string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c := certgen.Valid()
+	for name, body := range map[string]string{
+		"good.pem":    c.CRLF(),
+		"expired.pem": certgen.Expired().PEM,
+		"key.pem":     c.WithKeyAppended(),
+		"text.pem":    c.TextBefore(),
+	} {
+		writeFile(t, dir, name, body)
+	}
+	return "good.pem", "expired.pem", "key.pem", "text.pem"
+}
+
+func TestCheckLines(t *testing.T) {
+	good, expired, withKey, textBefore := certFiles(t)
+	e, stdout, stderr := testEnv(nil)
+	code := run(context.Background(), e, []string{"check", good, expired, "--", withKey, textBefore, "missing.pem"})
+
+	want := []string{
+		"good.pem: OK",
+		"expired.pem: MalformedCertificate: CertificateBody: certificate has expired",
+		"key.pem: MalformedCertificate: CertificateBody: contains a private key",
+		"text.pem: MalformedCertificate: CertificateBody: text before the PEM block",
+		"missing.pem: BodyUnreadable: open missing.pem: no such file or directory",
+	}
+	got := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("stdout:\n%s", stdout.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("line %d = %q, want prefix %q", i, got[i], want[i])
+		}
+	}
+	if code != exitRefused {
+		t.Errorf("exit %d, want %d", code, exitRefused)
+	}
+	if s := stderr.String(); s != "signingcert check: Refused: 4 of 5 certificates failed the pre-flight\n" {
+		t.Errorf("stderr = %q", s)
+	}
+	if strings.ContainsAny(stdout.String()+stderr.String(), "\r\x1b") {
+		t.Errorf("progress drawn without a terminal")
+	}
+}
+
+func TestCheckAllGoodAndUserName(t *testing.T) {
+	good, _, _, _ := certFiles(t)
+	e, stdout, stderr := testEnv(nil)
+	if code := run(context.Background(), e, []string{"check", "--user-name", "Bob", good, "file://" + good, "fileb://" + good}); code != exitOK {
+		t.Fatalf("exit %d; stdout %q stderr %q", code, stdout, stderr)
+	}
+	if diff := cmp.Diff("good.pem: OK\nfile://good.pem: OK\nfileb://good.pem: OK\n", stdout.String()); diff != "" || stderr.Len() != 0 {
+		t.Errorf("stdout (-want +got):\n%s\nstderr %q", diff, stderr)
+	}
+
+	e, stdout, _ = testEnv(nil)
+	if code := run(context.Background(), e, []string{"check", good, "--user-name", "Bob Smith"}); code != exitRefused {
+		t.Errorf("bad user name: exit %d, want %d", code, exitRefused)
+	}
+	if !strings.HasPrefix(stdout.String(), "good.pem: ValidationError: UserName: character not allowed") {
+		t.Errorf("stdout = %q", stdout)
+	}
+}
+
+// check prints each file's line before it reads the next name: it streams,
+// holding nothing per file. If it held its results, the first read below
+// would wait for ever.
+func TestCheckStreams(t *testing.T) {
+	good, expired, _, _ := certFiles(t)
+	namesR, namesW := io.Pipe()
+	outR, outW := io.Pipe()
+	e, _, stderr := testEnv(namesR)
+	e.stdout = outW
+	done := make(chan int)
+	go func() {
+		code := run(context.Background(), e, []string{"check", "--files-from", "-"})
+		outW.Close()
+		done <- code
+	}()
+	lines := bufio.NewReader(outR)
+	for i, name := range []string{good, expired, good} {
+		fmt.Fprintf(namesW, "%s\r\n\n", name)
+		line, err := lines.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(line, name+": ") {
+			t.Errorf("line %d = %q, want it about %s", i, line, name)
+		}
+	}
+	namesW.Close()
+	if rest, _ := io.ReadAll(lines); len(rest) != 0 {
+		t.Errorf("more output: %q", rest)
+	}
+	if code := <-done; code != exitRefused {
+		t.Errorf("exit %d, want %d", code, exitRefused)
+	}
+	if s := stderr.String(); s != "signingcert check: Refused: 1 of 3 certificates failed the pre-flight\n" {
+		t.Errorf("stderr = %q", s)
+	}
+}
+
+func TestCheckStopsWhenStdoutCloses(t *testing.T) {
+	good, _, _, _ := certFiles(t)
+	outR, outW := io.Pipe()
+	outR.Close() // as when the reader (| head -1) has gone
+	e, _, _ := testEnv(nil)
+	e.stdout = outW
+	var read int
+	e.open = func(name string) (fs.File, error) { read++; return os.Open(name) }
+	code := run(context.Background(), e, []string{"check", good, good, good})
+	if read != 1 || code != exitOther {
+		t.Errorf("opened %d files, exit %d; want to stop after the first, exit %d", read, code, exitOther)
+	}
+}
+
+func TestCheckProgressOnTerminalOnly(t *testing.T) {
+	good, expired, _, _ := certFiles(t)
+	var term bytes.Buffer
+	e, stdout, _ := testEnv(nil)
+	e.progress = &term
+	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { clock = clock.Add(time.Millisecond); return clock }
+	run(context.Background(), e, []string{"check", good, expired, good})
+
+	if strings.ContainsAny(stdout.String(), "\r\x1b") {
+		t.Errorf("progress reached stdout: %q", stdout)
+	}
+	p := term.String()
+	for _, want := range []string{"checked 1/3 files", "checked 2/3 files", "checked 3/3 files"} {
+		if !strings.Contains(p, "\r\x1b[K"+want) {
+			t.Errorf("progress %q lacks %q", p, want)
+		}
+	}
+	if !strings.HasSuffix(p, "\r\x1b[K") {
+		t.Errorf("progress line not erased at the end: %q", p)
+	}
+}
+
+func TestProgressThrottles(t *testing.T) {
+	var term bytes.Buffer
+	now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	p := newProgress(&term, func() time.Time { return now }, "listed", "users", 5)
+	for range 4 {
+		p.step()
+	}
+	now = now.Add(progressEvery)
+	p.step()
+	if got, want := term.String(), "\r\x1b[Klisted 1/5 users\r\x1b[Klisted 5/5 users"; got != want {
+		t.Errorf("drawn %q, want %q (first, then when due)", got, want)
+	}
+	var nilProgress *progress
+	nilProgress.step()
+	nilProgress.clear()
+	if newProgress(nil, nil, "x", "y", 1) != nil {
+		t.Error("a progress without a terminal draws")
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	good, _, _, _ := certFiles(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "signingcert: Usage: no command given"},
+		{[]string{"frobnicate"}, `signingcert: Usage: unknown command "frobnicate"`},
+		{[]string{"check"}, "signingcert check: Usage: no files to check"},
+		{[]string{"upload", "--user-name", "Bob"}, "signingcert upload: Usage: --certificate-body is required"},
+		{[]string{"upload", "--certificate-body", "x", "--output", "yaml"}, "signingcert upload: Usage: --output must be json, text or table"},
+		{[]string{"upload", "--certificate-body", "x", "--endpoint-url", "localhost:4566"}, "signingcert upload: Usage: --endpoint-url must be an http:// or https:// URL"},
+		{[]string{"upload", "--certificate-body", "x", "extra"}, `signingcert upload: Usage: unexpected argument "extra"`},
+		{[]string{"rotate", "--certificate-body", "file://" + good, "--previous", "archive"}, "signingcert rotate: Usage: --previous must be keep, deactivate or delete"},
+		{[]string{"delete", "--user-name", "Bob"}, "signingcert delete: Usage: --certificate-id is required"},
+		{[]string{"list", "--nope"}, "signingcert list: Usage: flag provided but not defined: -nope"},
+	} {
+		e, stdout, stderr := testEnv(nil)
+		code := run(context.Background(), e, tt.args)
+		if code != exitUsage || !strings.HasPrefix(stderr.String(), tt.want) || strings.Count(stderr.String(), "\n") != 1 || stdout.Len() != 0 {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit 2 and one line starting %q", tt.args, code, stderr, stdout, tt.want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"help"}, {"upload", "--help"}, {"rotate", "-h"}} {
+		e, stdout, stderr := testEnv(nil)
+		if code := run(context.Background(), e, args); code != exitOK || stderr.Len() != 0 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
+		}
+		for _, want := range []string{"Exit status:", "  3  IAM answered with an error", "file://PATH"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%q: help lacks %q", args, want)
+			}
+		}
+	}
+	e, stdout, _ := testEnv(nil)
+	run(context.Background(), e, []string{"rotate", "--help"})
+	for _, want := range []string{"-previous keep", "-delete-active-for-room", "-endpoint-url URL"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("rotate --help lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	e, _, _ := testEnv(nil)
+	fs := newFlagSet("check")
+	user := fs.String("user-name", "", "")
+	got, err := parse(e, fs, []string{"a.pem", "--user-name", "Bob", "b.pem", "-", "--", "--c.pem", "-h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a.pem", "b.pem", "-", "--c.pem", "-h"}, got); diff != "" || *user != "Bob" {
+		t.Errorf("operands (-want +got):\n%s\nuser %q", diff, *user)
+	}
+}

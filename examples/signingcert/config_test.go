@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// isolateAWS points the SDK at empty config files and clears the variables
+// that would otherwise decide the outcome, so the host's setup cannot.
+func isolateAWS(t *testing.T) (configFile string) {
+	t.Helper()
+	dir := t.TempDir()
+	configFile = filepath.Join(dir, "config")
+	creds := filepath.Join(dir, "credentials")
+	for _, p := range []string{configFile, creds} {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("AWS_CONFIG_FILE", configFile)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	return configFile
+}
+
+func TestRegion(t *testing.T) {
+	configFile := isolateAWS(t)
+	if err := os.WriteFile(configFile, []byte("[profile eu]\nregion = eu-central-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	region := func(a awsFlags) string {
+		t.Helper()
+		cfg, err := a.loadConfig(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Region
+	}
+	if got := region(awsFlags{}); got != "us-east-1" {
+		t.Errorf("nothing configured: region %q, want us-east-1", got)
+	}
+	if got := region(awsFlags{profile: "eu"}); got != "eu-central-1" {
+		t.Errorf("--profile eu: region %q, want the profile's", got)
+	}
+	if got := region(awsFlags{profile: "eu", region: "ap-south-1"}); got != "ap-south-1" {
+		t.Errorf("--region: region %q, want the flag's", got)
+	}
+	t.Setenv("AWS_REGION", "sa-east-1")
+	if got := region(awsFlags{}); got != "sa-east-1" {
+		t.Errorf("AWS_REGION: region %q, want the variable's", got)
+	}
+	if _, err := (&awsFlags{profile: "nosuch"}).loadConfig(ctx); exitCode(err) != exitOther || errorName(err) != "Config" {
+		t.Errorf("missing profile: %v (exit %d, %s)", err, exitCode(err), errorName(err))
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	isolateAWS(t)
+	ctx := context.Background()
+	endpoint := func(a awsFlags) string {
+		t.Helper()
+		cfg, err := a.loadConfig(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return aws.ToString(a.client(cfg).Options().BaseEndpoint)
+	}
+	if got := endpoint(awsFlags{}); got != "" {
+		t.Errorf("nothing configured: endpoint %q", got)
+	}
+	t.Setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+	if got := endpoint(awsFlags{}); got != "http://127.0.0.1:1" {
+		t.Errorf("AWS_ENDPOINT_URL: endpoint %q", got)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:2")
+	if got := endpoint(awsFlags{}); got != "http://127.0.0.1:2" {
+		t.Errorf("AWS_ENDPOINT_URL_IAM: endpoint %q, want it over AWS_ENDPOINT_URL", got)
+	}
+	if got := endpoint(awsFlags{endpointURL: "http://127.0.0.1:3"}); got != "http://127.0.0.1:3" {
+		t.Errorf("--endpoint-url: endpoint %q, want it over the environment", got)
+	}
+}
