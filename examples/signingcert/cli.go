@@ -239,6 +239,15 @@ func (a *awsFlags) loadConfig(ctx context.Context) (aws.Config, error) {
 		// endpoint.
 		cfg.Region = "us-east-1"
 	}
+	// Find the credentials now, so that their absence is reported as such
+	// and not as a failure of the first call. They are cached for the
+	// calls.
+	if cfg.Credentials == nil {
+		return aws.Config{}, &configError{noCredentials: true, err: errors.New("no credentials provider")}
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return aws.Config{}, &configError{noCredentials: true, err: err}
+	}
 	return cfg, nil
 }
 

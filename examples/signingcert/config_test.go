@@ -11,7 +11,7 @@ import (
 
 // isolateAWS points the SDK at empty config files and clears the variables
 // that would otherwise decide the outcome, so the host's setup cannot.
-func isolateAWS(t *testing.T) (configFile string) {
+func isolateAWS(t *testing.T) (configFile, credsFile string) {
 	t.Helper()
 	dir := t.TempDir()
 	configFile = filepath.Join(dir, "config")
@@ -24,17 +24,24 @@ func isolateAWS(t *testing.T) (configFile string) {
 	t.Setenv("AWS_CONFIG_FILE", configFile)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
 		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
-	return configFile
+	return configFile, creds
 }
 
 func TestRegion(t *testing.T) {
-	configFile := isolateAWS(t)
+	configFile, credsFile := isolateAWS(t)
 	if err := os.WriteFile(configFile, []byte("[profile eu]\nregion = eu-central-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A profile named explicitly brings its own credentials: the SDK then
+	// ignores those in the environment.
+	if err := os.WriteFile(credsFile, []byte("[eu]\naws_access_key_id = AKIDEU\naws_secret_access_key = s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
@@ -88,5 +95,16 @@ func TestEndpoint(t *testing.T) {
 	}
 	if got := endpoint(awsFlags{endpointURL: "http://127.0.0.1:3"}); got != "http://127.0.0.1:3" {
 		t.Errorf("--endpoint-url: endpoint %q, want it over the environment", got)
+	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	isolateAWS(t)
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		os.Unsetenv(k)
+	}
+	_, err := (&awsFlags{}).loadConfig(context.Background())
+	if errorName(err) != "NoCredentials" || exitCode(err) != exitOther {
+		t.Errorf("no credentials: %v (name %s, exit %d)", err, errorName(err), exitCode(err))
 	}
 }

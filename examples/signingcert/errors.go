@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
 	"github.com/iamkit/signingcert/sigcert"
 )
 
@@ -29,10 +31,19 @@ func usagef(format string, args ...any) error {
 }
 
 // configError is a failure to load the AWS configuration (profile, region,
-// credentials sources).
-type configError struct{ err error }
+// credentials sources), or to find credentials in it.
+type configError struct {
+	noCredentials bool
+	err           error
+}
 
-func (e *configError) Error() string { return "loading AWS configuration: " + e.err.Error() }
+func (e *configError) Error() string {
+	if e.noCredentials {
+		return "no AWS credentials: " + e.err.Error()
+	}
+	return "loading AWS configuration: " + e.err.Error()
+}
+
 func (e *configError) Unwrap() error { return e.err }
 
 // sentinelNames names each sigcert sentinel after IAM's error code.
@@ -77,6 +88,8 @@ func errorName(err error) string {
 		return "Refused"
 	case errors.As(err, &be):
 		return "BodyUnreadable"
+	case errors.As(err, &ce) && ce.noCredentials:
+		return "NoCredentials"
 	case errors.As(err, &ce):
 		return "Config"
 	case errors.Is(err, context.Canceled):
@@ -85,8 +98,10 @@ func errorName(err error) string {
 		return "Timeout"
 	case errors.As(err, &se) && se.Code != "":
 		return se.Code // an IAM code sigcert has no sentinel for
-	case errors.As(err, &se):
+	case errors.As(err, new(*smithyhttp.RequestSendError)):
 		return "Transport"
+	case errors.As(err, &se):
+		return "NoAnswer"
 	}
 	return "Error"
 }
@@ -126,6 +141,12 @@ func exitCode(err error) int {
 // its messages, and a message that still quotes PEM armour is withheld.
 func errorLine(cmd string, err error) string {
 	msg := cause(err)
+	var send *smithyhttp.RequestSendError
+	if se, ok := err.(*sigcert.ServiceError); ok && errors.As(err, &send) {
+		// The SDK's message for a failed send runs to several layers of
+		// wrapping; what failed is the operation, and why is the send.
+		msg = se.Operation + ": " + cause(send)
+	}
 	var se *sigcert.ServiceError
 	if errors.As(err, &se) && se.RequestID != "" && !strings.Contains(msg, se.RequestID) {
 		msg += " (request id " + oneLine(se.RequestID) + ")"
