@@ -32,13 +32,15 @@ import (
 //   - inputs the SDK's own validator refuses (a nil CertificateBody or
 //     CertificateId, an empty Status) fail with smithy.InvalidParamsError
 //     inside *smithy.OperationError, as the SDK's do;
-//   - a context already done fails with *smithy.CanceledError, and
-//     errors.Is(err, context.Canceled) holds.
+//   - a context already done fails with the context's error inside
+//     *smithy.OperationError, so errors.Is(err, context.Canceled) holds.
 //
 // A call acts as DefaultAccessKeyID unless its options set Credentials: then
-// as their access key id (nil or aws.AnonymousCredentials: unsigned, refused
-// with MissingAuthenticationToken). Other options, such as retry settings,
-// are ignored: the Fake never fails transiently.
+// as their access key id. As with the SDK, nil Credentials send the call
+// unsigned (refused with MissingAuthenticationToken), and credentials that
+// fail to load fail the call with the SDK's "get identity" error. Other
+// options, such as retry settings, are ignored: the Fake never fails
+// transiently.
 //
 // A Fake is safe for concurrent use. Create it with NewFake.
 type Fake struct {
@@ -190,9 +192,8 @@ func (f *Fake) begin(ctx context.Context, op string, optFns []func(*iam.Options)
 		ctx = context.Background()
 	}
 	if err := ctx.Err(); err != nil {
-		// The SDK's transport fails with the context's error, and the
-		// response-error middleware wraps it with an empty response.
-		return "", "", responseError(op, 0, "", &smithy.CanceledError{Err: err})
+		// So does the SDK, before sending, when the context is already done.
+		return "", "", operationError(op, err)
 	}
 	requestID = newRequestID()
 	o := iam.Options{Credentials: defaultCredentials()}
@@ -201,8 +202,8 @@ func (f *Fake) begin(ctx context.Context, op string, optFns []func(*iam.Options)
 			fn(&o)
 		}
 	}
-	switch o.Credentials.(type) {
-	case nil, aws.AnonymousCredentials, *aws.AnonymousCredentials:
+	if o.Credentials == nil {
+		// The SDK falls back to sending the request unsigned.
 		e := missingAuth()
 		return "", "", responseError(op, e.Status(), requestID, apiError(op, e.Code, e.Message))
 	}

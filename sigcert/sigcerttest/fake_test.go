@@ -1,0 +1,130 @@
+package sigcerttest_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/smithy-go"
+
+	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
+)
+
+// bothFaces returns a Fake and a real client of a Server, each with user Bob.
+func bothFaces(t *testing.T) map[string]sigcert.API {
+	t.Helper()
+	srv := sigcerttest.NewServer("Bob")
+	t.Cleanup(srv.Close)
+	return map[string]sigcert.API{"Fake": sigcerttest.NewFake("Bob"), "Server": srv.Client()}
+}
+
+// TestSDKValidation checks the Fake refuses what the SDK's own validator
+// refuses, with the same error, and sends nothing.
+func TestSDKValidation(t *testing.T) {
+	ctx := context.Background()
+	calls := []struct {
+		name string
+		call func(sigcert.API) error
+		want string
+	}{
+		{"upload nil params", func(a sigcert.API) error { _, err := a.UploadSigningCertificate(ctx, nil); return err },
+			"UploadSigningCertificateInput.CertificateBody"},
+		{"upload nil body", func(a sigcert.API) error {
+			_, err := a.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: aws.String("Bob")})
+			return err
+		}, "UploadSigningCertificateInput.CertificateBody"},
+		{"update nil params", func(a sigcert.API) error { _, err := a.UpdateSigningCertificate(ctx, nil); return err },
+			"UpdateSigningCertificateInput.CertificateId"},
+		{"update without status", func(a sigcert.API) error {
+			_, err := a.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{CertificateId: aws.String("x")})
+			return err
+		}, "UpdateSigningCertificateInput.Status"},
+		{"delete nil params", func(a sigcert.API) error { _, err := a.DeleteSigningCertificate(ctx, nil); return err },
+			"DeleteSigningCertificateInput.CertificateId"},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			msgs := map[string]string{}
+			for name, api := range bothFaces(t) {
+				err := c.call(api)
+				var ip smithy.InvalidParamsError
+				var oe *smithy.OperationError
+				if !errors.As(err, &ip) || !errors.As(err, &oe) {
+					t.Fatalf("%s: error %v (%T), want smithy.InvalidParamsError in *smithy.OperationError", name, err, err)
+				}
+				if !strings.Contains(err.Error(), c.want) {
+					t.Errorf("%s: %q does not name %s", name, err, c.want)
+				}
+				msgs[name] = err.Error()
+			}
+			if msgs["Fake"] != msgs["Server"] {
+				t.Errorf("messages differ:\nFake   %q\nServer %q", msgs["Fake"], msgs["Server"])
+			}
+		})
+	}
+
+	// List has no required field: nil params list the caller's own user.
+	for name, api := range bothFaces(t) {
+		out, err := api.ListSigningCertificates(ctx, nil)
+		if err != nil || out.Certificates == nil || len(out.Certificates) != 0 {
+			t.Errorf("%s: List(nil) = %+v, %v; want an empty page", name, out, err)
+		}
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	body := certgen.Valid().PEM
+	msgs := map[string]string{}
+	for name, api := range bothFaces(t) {
+		_, err := api.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+			UserName: aws.String("Bob"), CertificateBody: aws.String(body)})
+		var oe *smithy.OperationError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &oe) {
+			t.Fatalf("%s: error %v, want context.Canceled in *smithy.OperationError", name, err)
+		}
+		msgs[name] = err.Error()
+		out, err := api.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: aws.String("Bob")})
+		if err != nil || len(out.Certificates) != 0 {
+			t.Errorf("%s: a canceled upload changed the model: %+v, %v", name, out, err)
+		}
+	}
+	if msgs["Fake"] != msgs["Server"] {
+		t.Errorf("messages differ:\nFake   %q\nServer %q", msgs["Fake"], msgs["Server"])
+	}
+}
+
+func TestFakeMetadataAndInspection(t *testing.T) {
+	f := sigcerttest.NewFake("Bob", "Alice")
+	ctx := context.Background()
+	out, err := f.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+		UserName: aws.String("Alice"), CertificateBody: aws.String(certgen.Valid().PEM)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id1, ok := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
+	if !ok || id1 == "" {
+		t.Error("no request id in the upload's metadata")
+	}
+	del, err := f.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{
+		UserName: aws.String("Alice"), CertificateId: out.Certificate.CertificateId})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id2, _ := awsmiddleware.GetRequestIDMetadata(del.ResultMetadata); id2 == "" || id2 == id1 {
+		t.Errorf("request ids %q then %q", id1, id2)
+	}
+	if c := f.Certificates("Alice"); c != nil {
+		t.Errorf("Certificates after delete: %v", c)
+	}
+	if got := strings.Join(f.Users(), ","); got != "Alice,Bob,"+sigcerttest.DefaultUser {
+		t.Errorf("Users = %s", got)
+	}
+}
