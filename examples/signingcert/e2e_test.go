@@ -285,11 +285,10 @@ func TestE2EBodyForms(t *testing.T) {
 	a, b, c := certgen.Valid(), certgen.Valid(), certgen.Valid()
 
 	// Standard input, with CRLF line endings: read as text, as file:// is.
-	r := h.run(a.CRLF(), "upload", "--user-name", "Bob", "--certificate-body", "-", "--endpoint-url", h.url).ok(t)
+	h.run(a.CRLF(), "upload", "--user-name", "Bob", "--certificate-body", "-", "--endpoint-url", h.url).ok(t)
 	if got := aws.ToString(h.srv.Certificates("Bob")[0].CertificateBody); got != a.PEM {
 		t.Errorf("stdin body sent as %q, want the LF PEM", got)
 	}
-	_ = r
 	// fileb:// sends the bytes as they are.
 	h.file("b.pem", b.CRLF())
 	h.iam("upload", "--user-name", "Alice", "--certificate-body", "fileb://b.pem").ok(t)
@@ -305,7 +304,7 @@ func TestE2EBodyForms(t *testing.T) {
 	// Forgetting file:// is refused before sending, with the fix.
 	h.file("forgot.pem", certgen.Valid().PEM)
 	before := h.srv.Requests("")
-	r = h.iam("upload", "--user-name", "Bob", "--certificate-body", "forgot.pem")
+	r := h.iam("upload", "--user-name", "Bob", "--certificate-body", "forgot.pem")
 	r.fails(t, exitRefused, "signingcert upload: MalformedCertificate: refused before sending: CertificateBody: looks like a file path")
 	if !strings.Contains(r.stderr, "did you mean --certificate-body file://forgot.pem") {
 		t.Errorf("no hint: %s", r.stderr)
@@ -586,7 +585,7 @@ func TestE2ERotateAtQuota(t *testing.T) {
 	// nothing changed, nothing uploaded or deleted.
 	before := state()
 	r := h.iam("rotate", "--user-name", "Bob", "--certificate-body", "file://c3.pem")
-	r.fails(t, exitRefused, "signingcert rotate: LimitExceeded: rotate Bob: ")
+	r.fails(t, exitRefused, "signingcert rotate: LimitExceeded: rotate Bob: limit exceeded: the user holds 2 Active certificates")
 	if !strings.Contains(r.stderr, "nothing was changed") || !strings.Contains(r.stderr, id1) || !strings.Contains(r.stderr, id2) {
 		t.Errorf("refusal does not say what the user holds: %s", r.stderr)
 	}

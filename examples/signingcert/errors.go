@@ -166,9 +166,10 @@ func cause(err error) string {
 	if pemContent.MatchString(msg) {
 		return "message withheld: it quotes certificate or key material"
 	}
-	// The packages' prefixes say nothing to someone at a shell.
-	msg = strings.TrimPrefix(msg, "sigcert: ")
-	msg = strings.Replace(msg, "refused before sending: validate: ", "refused before sending: ", 1)
+	// The packages' prefixes say nothing to someone at a shell, and a
+	// RotateError repeats them for the error it wraps.
+	msg = strings.ReplaceAll(msg, "sigcert: ", "")
+	msg = strings.ReplaceAll(msg, "refused before sending: validate: ", "refused before sending: ")
 	msg = strings.TrimPrefix(msg, "validate: ")
 	return oneLine(strings.Join(strings.Fields(msg), " "))
 }
