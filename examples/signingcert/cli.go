@@ -81,8 +81,10 @@ Exit status:
   1  refused locally, nothing sent: pre-flight failed, body unreadable, or
      rotate would have to delete an Active certificate
   2  usage error
-  3  IAM answered with an error (duplicate, limit, no such user, ...)
-  4  no usable answer: transport failure, timeout, interrupted, bad configuration
+  3  IAM answered with an error (duplicate, limit, no such user, access
+     denied, a 5xx after the SDK's retries, ...)
+  4  no usable answer: transport failure, timeout, interrupted; or no
+     credentials, bad configuration
 
 Errors are one line on stderr: "signingcert CMD: NAME: cause (request id ID)",
 NAME being IAM's error code (LimitExceeded, MalformedCertificate, ...). They
