@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
@@ -52,11 +53,13 @@ func (u *Uploader) List(ctx context.Context, userName string) ([]*Certificate, e
 		if out == nil {
 			return nil, fmt.Errorf("%w: %s returned nothing", ErrIncompleteResponse, iamspec.OpList)
 		}
+		requestID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 		for i := range out.Certificates {
 			c, err := fromSDK(&out.Certificates[i])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", iamspec.OpList, err)
 			}
+			c.RequestID = requestID
 			c.X509, c.ParseError = parseStored(c.CertificateBody)
 			if c.X509 != nil {
 				c.Fingerprint = fingerprint(c.X509.Raw)

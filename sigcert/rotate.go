@@ -113,7 +113,7 @@ func (e *RotateError) Error() string {
 	if e.Failed.Action != "" {
 		fmt.Fprintf(&b, "%s failed: ", e.Failed)
 	}
-	b.WriteString(e.Err.Error())
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "sigcert: "))
 	if len(e.Done) == 0 {
 		b.WriteString("; nothing was changed")
 	} else {

@@ -55,7 +55,8 @@ type Certificate struct {
 	UploadDate time.Time
 
 	// RequestID is IAM's request id for the call that returned this
-	// certificate, or "" if none was given (an in-memory fake gives none).
+	// certificate (for a listed one, the list call's page), or "" if none
+	// was given.
 	RequestID string
 	// X509 is the parsed certificate, or nil when the body could not be
 	// parsed or the X.509 checks were skipped.
@@ -71,7 +72,8 @@ type Certificate struct {
 
 // Check runs the pre-flight checks of Upload without sending anything, and
 // returns the parsed certificate (nil when the X.509 checks are skipped).
-// A refusal is a *PreflightError.
+// A refusal is a *PreflightError. Check never uses the API, so an Uploader
+// made with a nil API can check requests, e.g. for a dry run.
 func (u *Uploader) Check(req Request) (*x509.Certificate, error) {
 	if req.UserName != "" {
 		if err := validate.UserName(req.UserName); err != nil {
