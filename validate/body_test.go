@@ -3,6 +3,7 @@ package validate_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -67,6 +68,9 @@ func bodyCases() []bodyCase {
 		{"bad after 8-byte word", "01234567\x00", invalidAt(8)},
 		{"é across an 8-byte boundary", "0123456" + é + "\x01", invalidAt(9)},
 		{"lead byte at the last byte of a word", "0123456\xc3", invalidAt(7)},
+		{"lead byte at the end of a word, then ASCII", "0123456\xc3" + strings.Repeat("a", 24), invalidAt(7)},
+		{"bad byte 15 in 16 of ASCII", "0123456789abcde\x00", invalidAt(15)},
+		{"CR after 16 of ASCII", strings.Repeat("a", 16) + "\r\n" + strings.Repeat("b", 20), nil},
 		{"16384 chars", strings.Repeat("a", 16384), nil},
 		{"16385 chars", strings.Repeat("a", 16385), tooLongAt(16384)},
 		{"10000 é (20000 bytes)", strings.Repeat(é, 10000), nil},
@@ -193,7 +197,7 @@ func TestScanBodyAgreesWithReference(t *testing.T) {
 						buf = append(buf, alphabet[i])
 					}
 					check(string(buf))
-					check(string(buf) + strings.Repeat(fill, 9))
+					check(string(buf) + strings.Repeat(fill, 17))
 					k := 0
 					for k < n {
 						idx[k]++
@@ -223,5 +227,35 @@ func TestScanBodyAgreesWithReference(t *testing.T) {
 		}
 		check(b.String())
 		check(b.String() + "\x00")
+	}
+}
+
+// TestScanBodyRandom compares the fast scanner with its reference on long
+// pseudo-random bodies (a fixed seed: the same bodies every run) that are
+// mostly valid, mixing ASCII, LF and two-byte characters, with now and then
+// one bad byte.
+func TestScanBodyRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"a", "Z", "/", "\n", "\u00e9", "\u0080", "\u00ff", "\t", "\r\n", "\x7f"}
+	bad := []string{"\x00", "\x1f", "\xc3", "\xa9", "\xc4\x80", "\xff", "\u20ac", "\xc0\x80"}
+	var b strings.Builder
+	for range 20000 {
+		b.Reset()
+		n := rng.IntN(300)
+		for range n {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if rng.IntN(2) == 0 {
+			s := b.String()
+			at := rng.IntN(len(s) + 1)
+			b.Reset()
+			b.WriteString(s[:at] + bad[rng.IntN(len(bad))] + s[at:])
+		}
+		s := b.String()
+		n0, bad0 := validate.ScanBody(s)
+		n1, bad1 := validate.RefScanBody(s)
+		if n0 != n1 || bad0 != bad1 {
+			t.Fatalf("scanBody(%q) = %d, %d; reference says %d, %d", s, n0, bad0, n1, bad1)
+		}
 	}
 }
