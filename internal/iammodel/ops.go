@@ -3,6 +3,7 @@ package iammodel
 import (
 	"regexp"
 	"slices"
+	"time"
 	"unicode/utf8"
 
 	"github.com/iamkit/signingcert/internal/iamspec"
@@ -75,26 +76,24 @@ var markerRE = regexp.MustCompile(iamspec.MarkerPattern)
 // (the same DER is attached to any user), LimitExceeded (the user holds
 // iamspec.CertificatesPerUser certificates).
 func (m *Model) Upload(accessKeyID string, in UploadInput) (Certificate, error) {
+	// The body's checks and the X.509 parse need no shared state: do them
+	// before taking the lock, so concurrent uploads do not queue behind
+	// each other's parses, and report them in IAM's order below.
+	m.mu.Lock()
+	now := m.clock()
+	m.mu.Unlock()
+	der, bodyErr := checkBody(in.CertificateBody, now)
+
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, err := m.target(accessKeyID, in.UserName)
 	if err != nil {
 		return Certificate{}, err
 	}
-	if in.CertificateBody == nil {
-		return Certificate{}, validation(iamspec.FieldCertificateBody, constraintNotNull())
+	if bodyErr != nil {
+		return Certificate{}, bodyErr
 	}
 	body := *in.CertificateBody
-	if err := validate.CertificateBody(body); err != nil {
-		return Certificate{}, fromValidate(err, iamspec.FieldCertificateBody, iamspec.CertificateBodyPattern,
-			iamspec.CertificateBodyMinLen, iamspec.CertificateBodyMaxLen)
-	}
-	now := m.clock()
-	x, err := validate.Certificate(body, validate.CertificateOptions{CurrentTime: now})
-	if err != nil {
-		return Certificate{}, newError(iamspec.CodeMalformedCertificate, iamspec.MsgMalformedCertificate(body))
-	}
-	der := string(x.Raw)
 	if _, dup := m.ders[der]; dup {
 		return Certificate{}, newError(iamspec.CodeDuplicateCertificate, iamspec.MsgDuplicateCertificate)
 	}
@@ -121,6 +120,23 @@ func (m *Model) Upload(accessKeyID string, in UploadInput) (Certificate, error) 
 	m.ders[der] = id
 	m.issued[id] = true
 	return c.Certificate, nil
+}
+
+// checkBody applies Upload's checks of the body, in IAM's order, and returns
+// the certificate's DER.
+func checkBody(body *string, now time.Time) (der string, err *Error) {
+	if body == nil {
+		return "", validation(iamspec.FieldCertificateBody, constraintNotNull())
+	}
+	if err := validate.CertificateBody(*body); err != nil {
+		return "", fromValidate(err, iamspec.FieldCertificateBody, iamspec.CertificateBodyPattern,
+			iamspec.CertificateBodyMinLen, iamspec.CertificateBodyMaxLen)
+	}
+	x, verr := validate.Certificate(*body, validate.CertificateOptions{CurrentTime: now})
+	if verr != nil {
+		return "", newError(iamspec.CodeMalformedCertificate, iamspec.MsgMalformedCertificate(*body))
+	}
+	return string(x.Raw), nil
 }
 
 // List returns one page of a user's certificates in upload order, as

@@ -119,9 +119,23 @@ func (s *Server) Client(optFns ...func(*iam.Options)) *iam.Client {
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		}),
-		HTTPClient: s.ts.Client(),
+		HTTPClient: s.httpClient(),
 	}
 	return iam.New(opts, optFns...)
+}
+
+// httpClient is httptest's client with room for as many idle connections
+// as a concurrent test uses: httptest's transport keeps two, and every
+// other concurrent request would open a new connection.
+func (s *Server) httpClient() *http.Client {
+	c := s.ts.Client()
+	if t, ok := c.Transport.(*http.Transport); ok {
+		t = t.Clone()
+		t.MaxIdleConns = 256
+		t.MaxIdleConnsPerHost = 256
+		c.Transport = t
+	}
+	return c
 }
 
 // AddUser creates the IAM user name; adding an existing user does nothing.
