@@ -67,15 +67,14 @@ func buildCLI(t *testing.T) string {
 // harness runs the built CLI against a sigcerttest.Server, through a proxy
 // that records the request id of every response.
 type harness struct {
-	t    *testing.T
-	bin  string
-	srv  *sigcerttest.Server
-	url  string // the proxy's URL: what --endpoint-url gets
-	dir  string // working directory, with the certificate files
-	env  map[string]string
-	mu   sync.Mutex
-	ids  []string
-	sent int
+	t   *testing.T
+	bin string
+	srv *sigcerttest.Server
+	url string // the proxy's URL: what --endpoint-url gets
+	dir string // working directory, with the certificate files
+	env map[string]string
+	mu  sync.Mutex
+	ids []string
 }
 
 func newHarness(t *testing.T, users ...string) *harness {
