@@ -588,3 +588,27 @@ func fingerprintOf(der []byte) string {
 	sum := sha256.Sum256(der)
 	return hex.EncodeToString(sum[:])
 }
+
+// The lost response over HTTP: the endpoint stores the certificate and drops
+// the connection before answering. Ensure must not upload a second copy and
+// must not report an error while the certificate is attached.
+func TestEnsureLostResponseOverHTTP(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", ApplyThenDrop: true})
+	c := certgen.Valid()
+	got, err := sigcert.NewUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+	if err != nil {
+		t.Fatalf("Ensure after a lost response: %v", err)
+	}
+	stored := srv.Certificates("Bob")
+	if len(stored) != 1 || *stored[0].CertificateId != got.CertificateID {
+		t.Fatalf("Bob holds %d certificates, want exactly the one Ensure returned", len(stored))
+	}
+	if got.Fingerprint != fingerprintOf(c.DER) {
+		t.Errorf("returned certificate is not the one ensured")
+	}
+	if n := srv.Requests("UploadSigningCertificate"); n != 1 {
+		t.Errorf("%d uploads sent, want 1: Ensure must list before uploading again", n)
+	}
+}
