@@ -1,6 +1,7 @@
 package sigcert
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/pem"
@@ -164,11 +165,18 @@ var errNoCertificateBlock = errors.New("no PEM CERTIFICATE block")
 // parseStored parses a body IAM already holds. It is lenient where the
 // pre-flight is strict (text around the block, expiry): IAM accepted the
 // body, and callers listing certificates want to see it, expired or not.
+// Like the pre-flight, it finds a block whose BEGIN line is indented, which
+// pem.Decode alone skips: else Ensure would not recognise a certificate it
+// uploaded in that layout.
 func parseStored(body string) (*x509.Certificate, error) {
 	rest := []byte(body)
 	for {
+		i := bytes.Index(rest, []byte("-----BEGIN"))
+		if i < 0 {
+			return nil, errNoCertificateBlock
+		}
 		var block *pem.Block
-		block, rest = pem.Decode(rest)
+		block, rest = pem.Decode(rest[i:])
 		if block == nil {
 			return nil, errNoCertificateBlock
 		}
