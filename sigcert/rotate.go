@@ -2,6 +2,7 @@ package sigcert
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -150,7 +151,10 @@ func (e *RotateError) Unwrap() error { return e.Err }
 // A completed rotation returns every step taken. A failure returns a
 // *RotateError naming the steps done, the step that failed, and what the user
 // holds now. Rotate never deletes an Active certificate unless the policy
-// allows it, so a user who had an Active certificate still has one.
+// allows it, so a user who had an Active certificate still has one. A delete
+// answered NoSuchEntity counts as done if the user's certificates, listed
+// afresh, confirm it is gone: that is how the SDK's retry of a delete whose
+// response was lost ends.
 func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy) (*Rotation, error) {
 	if err := u.ready(ctx, "Rotate"); err != nil {
 		return nil, err
@@ -232,7 +236,16 @@ type rotation struct {
 func (r *rotation) delete(c *Certificate, why string) error {
 	step := Step{Action: ActionDelete, CertificateID: c.CertificateID, Why: why}
 	if err := r.u.Delete(r.ctx, r.user, c.CertificateID); err != nil {
-		return r.fail(step, err)
+		if !errors.Is(err, ErrNoSuchEntity) || r.ctx.Err() != nil {
+			return r.fail(step, err)
+		}
+		// The SDK retries a delete whose response was lost, and the retry
+		// finds the certificate gone: if the user's list confirms it, the
+		// step is done.
+		now, lerr := r.u.List(r.ctx, r.user)
+		if lerr != nil || slices.ContainsFunc(now, func(x *Certificate) bool { return x.CertificateID == c.CertificateID }) {
+			return r.failListed(step, err, now, lerr == nil)
+		}
 	}
 	r.done = append(r.done, step)
 	r.state = slices.DeleteFunc(r.state, func(x *Certificate) bool { return x.CertificateID == c.CertificateID })
@@ -261,11 +274,20 @@ func (r *rotation) setStatus(c *Certificate, status types.StatusType, why string
 // fail builds the RotateError for a failed step, listing the user's
 // certificates afresh to report the state exactly.
 func (r *rotation) fail(step Step, err error) error {
-	e := &RotateError{UserName: r.user, Done: r.done, Failed: step, Err: err, Certificates: r.state}
 	if r.ctx.Err() == nil {
 		if now, lerr := r.u.List(r.ctx, r.user); lerr == nil {
-			e.Certificates, e.StateListed = now, true
+			return r.failListed(step, err, now, true)
 		}
+	}
+	return r.failListed(step, err, nil, false)
+}
+
+// failListed builds the RotateError for a failed step, given the user's
+// certificates as just listed (listed true) or not.
+func (r *rotation) failListed(step Step, err error, now []*Certificate, listed bool) error {
+	e := &RotateError{UserName: r.user, Done: r.done, Failed: step, Err: err, Certificates: r.state}
+	if listed {
+		e.Certificates, e.StateListed = now, true
 	}
 	return e
 }
