@@ -26,7 +26,8 @@ var ensureBackoff = Backoff{Attempts: 4, Base: 50 * time.Millisecond, Max: time.
 // Ensure never has the SDK retry an upload behind its back: after a failure
 // that leaves the outcome unknown (a dropped connection, a 5xx, throttling),
 // it lists the user's certificates and uploads again only if the certificate
-// is not there, a few times with backoff. An upload answered
+// is not there, a few times with backoff, and lists them once more after the
+// last upload before giving up. An upload answered
 // DuplicateCertificate is resolved the same way; if another user holds the
 // certificate, the error is ErrDuplicateCertificate. Other errors are those
 // of Upload.
@@ -52,7 +53,10 @@ func (u *Uploader) ensureLocked(ctx context.Context, req Request, parsed *x509.C
 	want := identity(req.CertificateBody, parsed)
 	noSDKRetry := append(append([]func(*iam.Options){}, u.s.optFns...), func(o *iam.Options) { o.RetryMaxAttempts = 1 })
 	var lastErr error
-	for n := 0; n < ensureBackoff.Attempts; n++ {
+	// Attempts uploads, each preceded by a look at the user's certificates,
+	// and one more look after the last: an upload whose response was lost
+	// may have landed, and must not be reported as a failure.
+	for n := 0; n <= ensureBackoff.Attempts; n++ {
 		if n > 0 {
 			if err := sleep(ctx, ensureBackoff.delay(n-1)); err != nil {
 				return nil, false, lastErr
@@ -68,8 +72,8 @@ func (u *Uploader) ensureLocked(ctx context.Context, req Request, parsed *x509.C
 		if held != nil {
 			return held, false, nil
 		}
-		if errors.Is(lastErr, ErrDuplicateCertificate) {
-			return nil, false, lastErr // held by someone else
+		if errors.Is(lastErr, ErrDuplicateCertificate) || n == ensureBackoff.Attempts {
+			return nil, false, lastErr // held by someone else, or out of attempts
 		}
 		c, err := u.upload(ctx, req, parsed, noSDKRetry)
 		if err == nil {
