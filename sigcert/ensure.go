@@ -59,7 +59,7 @@ func (u *Uploader) ensureLocked(ctx context.Context, req Request, parsed *x509.C
 	for n := 0; n <= ensureBackoff.Attempts; n++ {
 		if n > 0 {
 			if err := sleep(ctx, ensureBackoff.delay(n-1)); err != nil {
-				return nil, false, lastErr
+				return nil, false, abandoned(lastErr, err)
 			}
 		}
 		held, err := u.find(ctx, req.UserName, want)

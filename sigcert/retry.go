@@ -3,6 +3,7 @@ package sigcert
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"time"
 )
@@ -18,8 +19,8 @@ type Backoff struct {
 
 // WithConcurrentModificationRetry retries any call IAM answers with
 // ConcurrentModification, which the SDK's retryer does not retry, as b says.
-// Waits end early, with the context's error, when ctx is done. Off by
-// default.
+// Waits end early when ctx is done: the error then matches both the last
+// ConcurrentModification and the context's error. Off by default.
 func WithConcurrentModificationRetry(b Backoff) Option {
 	return func(s *settings) { s.cmRetry = b }
 }
@@ -65,7 +66,14 @@ func withCMRetry[T any](ctx context.Context, s *settings, call func() (T, error)
 			return v, err
 		}
 		if serr := sleep(ctx, s.cmRetry.delay(n)); serr != nil {
-			return v, err
+			return v, abandoned(err, serr)
 		}
 	}
+}
+
+// abandoned is the error of a retry whose wait ctx cut short: it matches
+// both the failure it was waiting to retry and the context's error, so that
+// errors.Is(err, context.Canceled) holds as it does for a cancelled call.
+func abandoned(last, ctxErr error) error {
+	return fmt.Errorf("%w; stopped waiting to retry: %w", last, ctxErr)
 }
