@@ -100,11 +100,14 @@ type RotateError struct {
 	Failed Step
 	// Certificates is what the user holds now, listed after the failure,
 	// or, if that list failed too, as derived from the steps done
-	// (StateListed false).
+	// (StateListed false). When the failure was the first list, nothing is
+	// known: Certificates is nil, and the message says so.
 	Certificates []*Certificate
 	StateListed  bool
 	// Err is the failure.
 	Err error
+
+	unlisted bool // the failure was the first list: the state is unknown
 }
 
 // Error implements the error interface.
@@ -126,9 +129,13 @@ func (e *RotateError) Error() string {
 			b.WriteString(s.String())
 		}
 	}
-	if e.StateListed {
+	switch {
+	case e.StateListed:
 		b.WriteString("; the user now holds: ")
-	} else {
+	case e.unlisted:
+		b.WriteString("; could not list the user's certificates")
+		return b.String()
+	default:
 		b.WriteString("; the user should now hold (could not list): ")
 	}
 	b.WriteString(describe(e.Certificates))
@@ -168,7 +175,7 @@ func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy)
 	r := &rotation{u: u, ctx: ctx, user: req.UserName}
 	held, err := u.List(ctx, req.UserName)
 	if err != nil {
-		return nil, &RotateError{UserName: req.UserName, Err: err, StateListed: false}
+		return nil, &RotateError{UserName: req.UserName, Err: err, unlisted: true}
 	}
 	r.state = held
 	want := identity(req.CertificateBody, parsed)
