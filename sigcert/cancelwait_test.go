@@ -29,7 +29,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		req := sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}
 		// Ensure now waits (up to 50 ms) before listing again; should the
 		// wait be over, the list hangs: either way the cancel must show.
-		err, took := cancelWhenSignalled(n.returned, func(ctx context.Context) error { _, err := up.Ensure(ctx, req); return err })
+		took, err := cancelWhenSignalled(n.returned, func(ctx context.Context) error { _, err := up.Ensure(ctx, req); return err })
 		if took >= time.Second {
 			t.Errorf("returned %v after the cancel", took)
 		}
@@ -59,7 +59,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 			{"Rotate", func(ctx context.Context) error { _, err := up.Rotate(ctx, req, sigcert.RotatePolicy{}); return err }},
 		} {
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeConcurrentModification})
-			err, took := cancelWhenSignalled(n.returned, call.f)
+			took, err := cancelWhenSignalled(n.returned, call.f)
 			if took >= time.Second {
 				t.Errorf("%s: returned %v after the cancel", call.name, took)
 			}
@@ -77,9 +77,9 @@ func TestCancelDuringRetryWait(t *testing.T) {
 }
 
 // cancelWhenSignalled runs call with a context it cancels when signal
-// fires, and returns call's error and how long it took to return after the
-// cancel.
-func cancelWhenSignalled(signal <-chan struct{}, call func(context.Context) error) (error, time.Duration) {
+// fires, and returns how long call took to return after the cancel, and its
+// error.
+func cancelWhenSignalled(signal <-chan struct{}, call func(context.Context) error) (time.Duration, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -87,12 +87,12 @@ func cancelWhenSignalled(signal <-chan struct{}, call func(context.Context) erro
 	select {
 	case <-signal:
 	case err := <-done:
-		return fmt.Errorf("returned before the signal: %w", err), 0
+		return 0, fmt.Errorf("returned before the signal: %w", err)
 	}
 	start := time.Now()
 	cancel()
 	err := <-done
-	return err, time.Since(start)
+	return time.Since(start), err
 }
 
 // notifyUpload signals when an upload has returned; with hangLists it first
