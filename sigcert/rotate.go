@@ -70,6 +70,7 @@ type Step struct {
 	Why string
 }
 
+// String describes the step, e.g. "delete ASCA... (make room under the quota of 2)".
 func (s Step) String() string {
 	if s.CertificateID == "" {
 		return fmt.Sprintf("%s (%s)", s.Action, s.Why)
