@@ -3,6 +3,7 @@ package sigcerttest
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -37,63 +38,54 @@ func sdkCertificates(cs []iammodel.Certificate) []types.SigningCertificate {
 	return out
 }
 
+// modelled lists, per operation, the error codes its SDK deserializer turns
+// into a typed exception (iam/deserializers.go); any other code becomes a
+// *smithy.GenericAPIError.
+var modelled = map[string][]string{
+	iamspec.OpUpload: {iamspec.CodeConcurrentModification, iamspec.CodeDuplicateCertificate, iamspec.CodeEntityAlreadyExists,
+		iamspec.CodeInvalidCertificate, iamspec.CodeLimitExceeded, iamspec.CodeMalformedCertificate,
+		iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpList:   {iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpUpdate: {iamspec.CodeInvalidInput, iamspec.CodeLimitExceeded, iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpDelete: {iamspec.CodeConcurrentModification, iamspec.CodeLimitExceeded, iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+}
+
 // apiError returns the error value the SDK's deserializer for operation op
 // builds from an IAM error response with code and message: the operation's
 // modelled exception type if it has one for code, a *smithy.GenericAPIError
 // otherwise.
 func apiError(op, code, message string) smithy.APIError {
-	msg := ptr(message)
-	switch op {
-	case iamspec.OpUpload:
-		switch code {
-		case iamspec.CodeConcurrentModification:
-			return &types.ConcurrentModificationException{Message: msg}
-		case iamspec.CodeDuplicateCertificate:
-			return &types.DuplicateCertificateException{Message: msg}
-		case iamspec.CodeEntityAlreadyExists:
-			return &types.EntityAlreadyExistsException{Message: msg}
-		case iamspec.CodeInvalidCertificate:
-			return &types.InvalidCertificateException{Message: msg}
-		case iamspec.CodeLimitExceeded:
-			return &types.LimitExceededException{Message: msg}
-		case iamspec.CodeMalformedCertificate:
-			return &types.MalformedCertificateException{Message: msg}
-		case iamspec.CodeNoSuchEntity:
-			return &types.NoSuchEntityException{Message: msg}
-		case iamspec.CodeServiceFailure:
-			return &types.ServiceFailureException{Message: msg}
-		}
-	case iamspec.OpList:
-		switch code {
-		case iamspec.CodeNoSuchEntity:
-			return &types.NoSuchEntityException{Message: msg}
-		case iamspec.CodeServiceFailure:
-			return &types.ServiceFailureException{Message: msg}
-		}
-	case iamspec.OpUpdate:
-		switch code {
-		case iamspec.CodeInvalidInput:
-			return &types.InvalidInputException{Message: msg}
-		case iamspec.CodeLimitExceeded:
-			return &types.LimitExceededException{Message: msg}
-		case iamspec.CodeNoSuchEntity:
-			return &types.NoSuchEntityException{Message: msg}
-		case iamspec.CodeServiceFailure:
-			return &types.ServiceFailureException{Message: msg}
-		}
-	case iamspec.OpDelete:
-		switch code {
-		case iamspec.CodeConcurrentModification:
-			return &types.ConcurrentModificationException{Message: msg}
-		case iamspec.CodeLimitExceeded:
-			return &types.LimitExceededException{Message: msg}
-		case iamspec.CodeNoSuchEntity:
-			return &types.NoSuchEntityException{Message: msg}
-		case iamspec.CodeServiceFailure:
-			return &types.ServiceFailureException{Message: msg}
+	if slices.Contains(modelled[op], code) {
+		if e := typedError(code, ptr(message)); e != nil {
+			return e
 		}
 	}
 	return &smithy.GenericAPIError{Code: code, Message: message}
+}
+
+// typedError returns the SDK's exception type for code, or nil.
+func typedError(code string, msg *string) smithy.APIError {
+	switch code {
+	case iamspec.CodeConcurrentModification:
+		return &types.ConcurrentModificationException{Message: msg}
+	case iamspec.CodeDuplicateCertificate:
+		return &types.DuplicateCertificateException{Message: msg}
+	case iamspec.CodeEntityAlreadyExists:
+		return &types.EntityAlreadyExistsException{Message: msg}
+	case iamspec.CodeInvalidCertificate:
+		return &types.InvalidCertificateException{Message: msg}
+	case iamspec.CodeInvalidInput:
+		return &types.InvalidInputException{Message: msg}
+	case iamspec.CodeLimitExceeded:
+		return &types.LimitExceededException{Message: msg}
+	case iamspec.CodeMalformedCertificate:
+		return &types.MalformedCertificateException{Message: msg}
+	case iamspec.CodeNoSuchEntity:
+		return &types.NoSuchEntityException{Message: msg}
+	case iamspec.CodeServiceFailure:
+		return &types.ServiceFailureException{Message: msg}
+	}
+	return nil
 }
 
 // operationError wraps err the way *iam.Client's operations do.
