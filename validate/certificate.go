@@ -61,8 +61,7 @@ const (
 func Certificate(body string, opts CertificateOptions) (*x509.Certificate, error) {
 	const field = iamspec.FieldCertificateBody
 	if len(body) > iamspec.CertificateBodyMaxBytes {
-		return nil, refuse(field, ErrTooLong, -1, "%d bytes, more than the %d bytes that %d allowed characters can take",
-			len(body), iamspec.CertificateBodyMaxBytes, iamspec.CertificateBodyMaxLen)
+		return nil, tooManyBytes(len(body))
 	}
 	if err := NoPrivateKey(body); err != nil {
 		return nil, err
