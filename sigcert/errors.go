@@ -55,26 +55,39 @@ var (
 	ErrIncompleteResponse = errors.New("sigcert: incomplete response")
 )
 
+// sentinelCodes pairs every sentinel with the IAM error codes it stands
+// for; the first is its name. It is the one place the pairing is written.
+var sentinelCodes = []struct {
+	sentinel error
+	codes    []string
+}{
+	{ErrConcurrentModification, []string{iamspec.CodeConcurrentModification}},
+	{ErrDuplicateCertificate, []string{iamspec.CodeDuplicateCertificate}},
+	{ErrEntityAlreadyExists, []string{iamspec.CodeEntityAlreadyExists}},
+	{ErrInvalidCertificate, []string{iamspec.CodeInvalidCertificate}},
+	{ErrLimitExceeded, []string{iamspec.CodeLimitExceeded}},
+	{ErrMalformedCertificate, []string{iamspec.CodeMalformedCertificate}},
+	{ErrNoSuchEntity, []string{iamspec.CodeNoSuchEntity}},
+	{ErrServiceFailure, []string{iamspec.CodeServiceFailure}},
+	{ErrValidation, []string{iamspec.CodeValidationError}},
+	{ErrAccessDenied, []string{iamspec.CodeAccessDenied, iamspec.CodeMissingAuthToken,
+		iamspec.CodeInvalidClientTokenID, iamspec.CodeSignatureDoesNotMatch}},
+	{ErrThrottling, []string{iamspec.CodeThrottling}},
+	{ErrInvalidInput, []string{iamspec.CodeInvalidInput}},
+}
+
 // codeSentinels maps IAM error codes, lower-cased, to sentinels. The SDK
 // matches codes without regard to case, and older SDK versions reported
 // codes with an "Exception" suffix; lookup tolerates both.
-var codeSentinels = map[string]error{
-	strings.ToLower(iamspec.CodeConcurrentModification): ErrConcurrentModification,
-	strings.ToLower(iamspec.CodeDuplicateCertificate):   ErrDuplicateCertificate,
-	strings.ToLower(iamspec.CodeEntityAlreadyExists):    ErrEntityAlreadyExists,
-	strings.ToLower(iamspec.CodeInvalidCertificate):     ErrInvalidCertificate,
-	strings.ToLower(iamspec.CodeLimitExceeded):          ErrLimitExceeded,
-	strings.ToLower(iamspec.CodeMalformedCertificate):   ErrMalformedCertificate,
-	strings.ToLower(iamspec.CodeNoSuchEntity):           ErrNoSuchEntity,
-	strings.ToLower(iamspec.CodeServiceFailure):         ErrServiceFailure,
-	strings.ToLower(iamspec.CodeValidationError):        ErrValidation,
-	strings.ToLower(iamspec.CodeAccessDenied):           ErrAccessDenied,
-	strings.ToLower(iamspec.CodeMissingAuthToken):       ErrAccessDenied,
-	strings.ToLower(iamspec.CodeInvalidClientTokenID):   ErrAccessDenied,
-	strings.ToLower(iamspec.CodeSignatureDoesNotMatch):  ErrAccessDenied,
-	strings.ToLower(iamspec.CodeThrottling):             ErrThrottling,
-	strings.ToLower(iamspec.CodeInvalidInput):           ErrInvalidInput,
-}
+var codeSentinels = func() map[string]error {
+	m := map[string]error{}
+	for _, sc := range sentinelCodes {
+		for _, c := range sc.codes {
+			m[strings.ToLower(c)] = sc.sentinel
+		}
+	}
+	return m
+}()
 
 // SentinelFor returns the sentinel for an IAM error code, in either spelling
 // ("DuplicateCertificate" or "DuplicateCertificateException"), or nil for a
@@ -85,6 +98,21 @@ func SentinelFor(code string) error {
 		return s
 	}
 	return codeSentinels[strings.TrimSuffix(c, "exception")]
+}
+
+// Code returns the IAM error code that err stands for: the code of the
+// first sentinel it matches ("DuplicateCertificate" for
+// ErrDuplicateCertificate, "ValidationError" for ErrValidation, and so on,
+// whether IAM answered or pre-flight refused), or "" if it matches none.
+// ErrAccessDenied is named "AccessDenied", whichever credential failure IAM
+// reported; a *ServiceError's Code field has IAM's own.
+func Code(err error) string {
+	for _, sc := range sentinelCodes {
+		if errors.Is(err, sc.sentinel) {
+			return sc.codes[0]
+		}
+	}
+	return ""
 }
 
 // ServiceError is an error from the call to IAM: an answer from the service,

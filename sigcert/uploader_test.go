@@ -426,3 +426,33 @@ func TestUploaderConcurrentUse(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// Code names the IAM code of the sentinel an error matches, from the same
+// table that maps codes to sentinels: the two directions agree.
+func TestCodeInvertsSentinelFor(t *testing.T) {
+	for _, tc := range errorCases {
+		s := sigcert.SentinelFor(tc.code)
+		if s != tc.sentinel {
+			t.Errorf("SentinelFor(%q) = %v, want %v", tc.code, s, tc.sentinel)
+		}
+		if got := sigcert.SentinelFor(sigcert.Code(s)); got != s {
+			t.Errorf("SentinelFor(Code(%v)) = %v", s, got)
+		}
+	}
+	wrapped := fmt.Errorf("context: %w", sigcert.ErrLimitExceeded)
+	if got := sigcert.Code(wrapped); got != "LimitExceeded" {
+		t.Errorf("Code(wrapped ErrLimitExceeded) = %q", got)
+	}
+	if got := sigcert.Code(sigcert.ErrAccessDenied); got != "AccessDenied" {
+		t.Errorf("Code(ErrAccessDenied) = %q", got)
+	}
+	_, err := sigcert.NewUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
+	if got := sigcert.Code(err); got != "MalformedCertificate" {
+		t.Errorf("Code(pre-flight expiry) = %q, want MalformedCertificate", got)
+	}
+	for _, err := range []error{nil, errors.New("other"), sigcert.ErrIncompleteResponse, context.Canceled} {
+		if got := sigcert.Code(err); got != "" {
+			t.Errorf("Code(%v) = %q, want \"\"", err, got)
+		}
+	}
+}

@@ -46,33 +46,14 @@ func (e *configError) Error() string {
 
 func (e *configError) Unwrap() error { return e.err }
 
-// sentinelNames names each sigcert sentinel after IAM's error code.
-var sentinelNames = []struct {
-	err  error
-	name string
-}{
-	{sigcert.ErrDuplicateCertificate, "DuplicateCertificate"},
-	{sigcert.ErrLimitExceeded, "LimitExceeded"},
-	{sigcert.ErrMalformedCertificate, "MalformedCertificate"},
-	{sigcert.ErrInvalidCertificate, "InvalidCertificate"},
-	{sigcert.ErrNoSuchEntity, "NoSuchEntity"},
-	{sigcert.ErrEntityAlreadyExists, "EntityAlreadyExists"},
-	{sigcert.ErrConcurrentModification, "ConcurrentModification"},
-	{sigcert.ErrValidation, "ValidationError"},
-	{sigcert.ErrInvalidInput, "InvalidInput"},
-	{sigcert.ErrAccessDenied, "AccessDenied"},
-	{sigcert.ErrThrottling, "Throttling"},
-	{sigcert.ErrServiceFailure, "ServiceFailure"},
-	{sigcert.ErrIncompleteResponse, "IncompleteResponse"},
-}
-
-// errorName is the short name of err's kind: the sigcert sentinel it
-// matches, else what went wrong without one.
+// errorName is the short name of err's kind: the IAM code of the sigcert
+// sentinel it matches, else what went wrong without one.
 func errorName(err error) string {
-	for _, s := range sentinelNames {
-		if errors.Is(err, s.err) {
-			return s.name
-		}
+	if code := sigcert.Code(err); code != "" {
+		return code
+	}
+	if errors.Is(err, sigcert.ErrIncompleteResponse) {
+		return "IncompleteResponse"
 	}
 	var (
 		ue *usageError

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -195,17 +194,22 @@ func TestExitCodesAndNames(t *testing.T) {
 	}
 }
 
-// Every sentinel has a name, and it is IAM's code for it.
-func TestSentinelNamesAreIAMCodes(t *testing.T) {
-	for _, s := range sentinelNames {
-		if s.err == sigcert.ErrIncompleteResponse {
-			continue // not an IAM code
+// Every sentinel is named by IAM's code for it, wrapped or not.
+func TestErrorNamesAreIAMCodes(t *testing.T) {
+	for name, s := range map[string]error{
+		"DuplicateCertificate": sigcert.ErrDuplicateCertificate, "LimitExceeded": sigcert.ErrLimitExceeded,
+		"MalformedCertificate": sigcert.ErrMalformedCertificate, "InvalidCertificate": sigcert.ErrInvalidCertificate,
+		"NoSuchEntity": sigcert.ErrNoSuchEntity, "EntityAlreadyExists": sigcert.ErrEntityAlreadyExists,
+		"ConcurrentModification": sigcert.ErrConcurrentModification, "ValidationError": sigcert.ErrValidation,
+		"InvalidInput": sigcert.ErrInvalidInput, "AccessDenied": sigcert.ErrAccessDenied,
+		"Throttling": sigcert.ErrThrottling, "ServiceFailure": sigcert.ErrServiceFailure,
+		"IncompleteResponse": sigcert.ErrIncompleteResponse,
+	} {
+		if got := errorName(fmt.Errorf("wrapped: %w", s)); got != name {
+			t.Errorf("errorName(%v) = %q, want %q", s, got, name)
 		}
-		if got := sigcert.SentinelFor(s.name); got != s.err {
-			t.Errorf("name %q: SentinelFor gives %v, want %v", s.name, got, s.err)
+		if name != "IncompleteResponse" && sigcert.SentinelFor(name) != s {
+			t.Errorf("%q is not IAM's code for %v", name, s)
 		}
-	}
-	if !regexp.MustCompile(`^[A-Z][A-Za-z]+$`).MatchString(sentinelNames[0].name) {
-		t.Errorf("odd name %q", sentinelNames[0].name)
 	}
 }
