@@ -63,7 +63,7 @@ func (u *Uploader) List(ctx context.Context, userName string) ([]*Certificate, e
 			c.RequestID = requestID
 			c.X509, c.ParseError = parseStored(c.CertificateBody)
 			if c.X509 != nil {
-				c.Fingerprint = fingerprint(c.X509.Raw)
+				c.Fingerprint = Fingerprint(c.X509)
 			}
 			certs = append(certs, c)
 		}
@@ -194,7 +194,7 @@ func identity(body string, parsed *x509.Certificate) string {
 		parsed, _ = parseStored(body)
 	}
 	if parsed != nil {
-		return fingerprint(parsed.Raw)
+		return Fingerprint(parsed)
 	}
 	return "body:" + strings.Join(strings.Fields(body), "")
 }

@@ -147,7 +147,7 @@ func (u *Uploader) upload(ctx context.Context, req Request, parsed *x509.Certifi
 	c.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 	if parsed != nil {
 		c.X509 = parsed
-		c.Fingerprint = fingerprint(parsed.Raw)
+		c.Fingerprint = Fingerprint(parsed)
 	}
 	return c, nil
 }
@@ -183,7 +183,10 @@ func fromSDK(sc *types.SigningCertificate) (*Certificate, error) {
 	return c, nil
 }
 
-func fingerprint(der []byte) string {
-	sum := sha256.Sum256(der)
+// Fingerprint returns the SHA-256 of cert's DER in lower-case hex, as
+// Certificate.Fingerprint holds it: the same certificate in any PEM layout
+// has the same fingerprint.
+func Fingerprint(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.Raw)
 	return hex.EncodeToString(sum[:])
 }

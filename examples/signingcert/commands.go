@@ -118,7 +118,7 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 func writeDryRun(w io.Writer, format, user string, parsed *x509.Certificate) error {
 	c := &sigcert.Certificate{UserName: user, X509: parsed}
 	if parsed != nil {
-		c.Fingerprint = fingerprint(parsed)
+		c.Fingerprint = sigcert.Fingerprint(parsed)
 	}
 	r := rowOf(c)
 	r.ID, r.Status = "(dry run: not sent)", "-"

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -139,13 +137,6 @@ func rowOf(c *sigcert.Certificate) row {
 		r.Subject = "-"
 	}
 	return r
-}
-
-// fingerprint is the SHA-256 of c's DER in lower-case hex, as
-// sigcert.Certificate.Fingerprint.
-func fingerprint(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.Raw)
-	return hex.EncodeToString(sum[:])
 }
 
 func subject(c *x509.Certificate) string {

@@ -43,7 +43,7 @@ func sampleCert(c *certgen.Cert) *sigcert.Certificate {
 		Status:          types.StatusTypeActive,
 		UploadDate:      time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC),
 		X509:            x,
-		Fingerprint:     fingerprint(x),
+		Fingerprint:     sigcert.Fingerprint(x),
 	}
 }
 
