@@ -158,16 +158,24 @@ func (c *Cert) DERBody() string { return string(c.DER) }
 // ChainOfTwo returns a real two-certificate chain, leaf first: a leaf with
 // this certificate's subject, validity and public key, signed by a test CA,
 // followed by the CA's certificate. It is what a full-chain file holds.
-func (c *Cert) ChainOfTwo() string {
+func (c *Cert) ChainOfTwo() string { return Chain(c.X509) }
+
+// Chain returns a two-certificate chain, leaf first: a leaf with cert's
+// subject, validity and public key, signed by the process's test CA,
+// followed by the CA's certificate.
+func Chain(cert *x509.Certificate) string {
 	ca := issuer()
 	leaf := template(Options{
-		NotBefore:  c.X509.NotBefore,
-		NotAfter:   c.X509.NotAfter,
-		CommonName: c.X509.Subject.CommonName,
+		NotBefore: cert.NotBefore,
+		NotAfter:  cert.NotAfter,
+		Subject:   cert.Subject,
 	})
-	l := issue(leaf, ca.X509, c.X509.PublicKey, ca.key)
+	l := issue(leaf, ca.X509, cert.PublicKey, ca.key)
 	return l.PEM + ca.PEM
 }
+
+// Signer returns the certificate's private key: the key of its KeyType.
+func (c *Cert) Signer() crypto.Signer { return c.key }
 
 // template returns a certificate template with opts' defaults filled in.
 func template(opts Options) *x509.Certificate {
