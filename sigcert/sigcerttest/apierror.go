@@ -87,7 +87,9 @@ func APIError(operation, code string, opts ...APIErrorOption) error {
 	}
 	a := apiErrorAnswer{status: defaultStatus(code), attempts: 1}
 	for _, opt := range opts {
-		opt(&a)
+		if opt != nil {
+			opt(&a)
+		}
 	}
 	if a.status < 300 || a.status > 599 {
 		panic(fmt.Sprintf("sigcerttest: APIError: status %d is not an error status (300-599)", a.status))

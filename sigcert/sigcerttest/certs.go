@@ -118,9 +118,13 @@ func WithValidity(notBefore, notAfter time.Time) CertOption {
 
 // WithSerial sets the serial number; the default is a fresh random 128-bit
 // number. NewCert panics unless serial is positive (RFC 5280, section
-// 4.1.2.2). Two certificates with the same serial still differ (their
-// signatures are randomized or their validity differs), except for Ed25519
-// keys made in the same second.
+// 4.1.2.2).
+//
+// RSA and Ed25519 signatures are deterministic, so two certificates with
+// the same key type, serial, subject and validity are byte for byte the
+// same: IAM, and the fakes, see one certificate (same id, and a second
+// upload is a DuplicateCertificate). With WithValidity too, that gives a
+// test a stable certificate across runs for RSA keys, which are fixed.
 func WithSerial(serial *big.Int) CertOption {
 	return func(o *certgen.Options) {
 		if serial == nil || serial.Sign() <= 0 {
@@ -141,7 +145,9 @@ func WithSerial(serial *big.Int) CertOption {
 func NewCert(opts ...CertOption) Cert {
 	var o certgen.Options
 	for _, opt := range opts {
-		opt(&o)
+		if opt != nil {
+			opt(&o)
+		}
 	}
 	return fromCertgen(certgen.New(o))
 }

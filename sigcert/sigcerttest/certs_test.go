@@ -205,3 +205,15 @@ func BenchmarkNewCert(b *testing.B) {
 		})
 	}
 }
+
+func TestCertWithFixedSerialAndValidityIsStable(t *testing.T) {
+	nb := time.Now().Add(-time.Hour).Truncate(time.Second)
+	opts := []sigcerttest.CertOption{sigcerttest.WithSerial(big.NewInt(1)), sigcerttest.WithValidity(nb, nb.AddDate(1, 0, 0))}
+	if a, b := sigcerttest.NewCert(opts...), sigcerttest.NewCert(opts...); a.PEM != b.PEM {
+		t.Error("two RSA certificates with the same serial and validity differ")
+	}
+	if a, b := sigcerttest.NewCert(append(opts, sigcerttest.WithKey(sigcerttest.ECDSAP256))...),
+		sigcerttest.NewCert(append(opts, sigcerttest.WithKey(sigcerttest.ECDSAP256))...); a.PEM == b.PEM {
+		t.Error("two ECDSA certificates are identical, although ECDSA signatures are randomized")
+	}
+}
