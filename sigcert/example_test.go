@@ -9,58 +9,222 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
 )
 
-// fakeIAM is the kind of narrow test double the sigcert.API interface is for:
-// embed the interface and implement only the calls your code makes.
-type fakeIAM struct {
-	sigcert.API
-	answer error
-}
+// Every Example here runs against sigcerttest's in-memory IAM (or a
+// func-field double), imports only public packages, and can be copied into
+// a user's own tests as it is. In production, pass an *iam.Client to
+// NewUploader instead.
 
-func (f fakeIAM) UploadSigningCertificate(_ context.Context, in *iam.UploadSigningCertificateInput, _ ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
-	if f.answer != nil {
-		return nil, f.answer
-	}
-	user, id, when := "Bob", "ASCAEXAMPLECERTIFICATEID01", time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	return &iam.UploadSigningCertificateOutput{Certificate: &types.SigningCertificate{
-		UserName: &user, CertificateId: &id, CertificateBody: in.CertificateBody,
-		Status: types.StatusTypeActive, UploadDate: &when,
-	}}, nil
-}
-
-// Upload with a mocked IAM interface, as a unit test would.
+// Upload one certificate. The Fake stands in for *iam.Client.
 func ExampleUploader_Upload() {
-	up := sigcert.NewUploader(fakeIAM{})
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+
 	cert, err := up.Upload(context.Background(), sigcert.Request{
 		UserName:        "Bob",
-		CertificateBody: certgen.Valid().PEM,
+		CertificateBody: sigcerttest.NewCert().PEM,
 	})
 	if err != nil {
 		fmt.Println("upload failed:", err)
 		return
 	}
-	fmt.Println(cert.UserName, cert.CertificateID, cert.Status, cert.UploadDate.Format(time.DateOnly))
-	// Output: Bob ASCAEXAMPLECERTIFICATEID01 Active 2026-11-22
+	fmt.Println(cert.UserName, cert.Status, cert.X509.Subject.CommonName)
+	fmt.Println(len(fake.Certificates("Bob")), "certificate stored")
+	// Output:
+	// Bob Active signingcert test
+	// 1 certificate stored
 }
 
-// Match errors with errors.Is: IAM's answers and local refusals alike.
+// Match errors with errors.Is: IAM's answers and local refusals alike. A
+// hand-written double returns IAM's answer with sigcerttest.APIError, which
+// is the error value the real client returns.
 func ExampleUploader_Upload_errors() {
-	dup := &types.DuplicateCertificateException{Message: new(string)}
-	up := sigcert.NewUploader(fakeIAM{answer: dup})
+	api := &sigcerttest.FuncAPI{
+		Upload: func(context.Context, *iam.UploadSigningCertificateInput, ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+			return nil, sigcerttest.APIError("UploadSigningCertificate", "DuplicateCertificate",
+				sigcerttest.WithRequestID("req-1"), sigcerttest.WithMessage("The Certificate is already in use."))
+		},
+	}
+	up := sigcert.NewUploader(api)
 
-	_, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
-	var sdkErr *types.DuplicateCertificateException
-	fmt.Println(errors.Is(err, sigcert.ErrDuplicateCertificate), errors.As(err, &sdkErr))
+	_, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	var se *sigcert.ServiceError
+	if errors.Is(err, sigcert.ErrDuplicateCertificate) && errors.As(err, &se) {
+		fmt.Println(se.Code, se.StatusCode, se.RequestID)
+	}
 
 	// An expired certificate is refused before any request is sent.
-	_, err = up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM})
+	_, err = up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.ExpiredCert().PEM})
 	var local *sigcert.PreflightError
 	fmt.Println(errors.Is(err, sigcert.ErrMalformedCertificate), errors.Is(err, validate.ErrExpired), errors.As(err, &local))
+	fmt.Println(api.CallCount("UploadSigningCertificate"), "request sent")
 	// Output:
-	// true true
+	// DuplicateCertificate 409 req-1
 	// true true true
+	// 1 request sent
+}
+
+// Check runs Upload's local checks and sends nothing: a dry run. An
+// Uploader made with a nil API can check.
+func ExampleUploader_Check() {
+	up := sigcert.NewUploader(nil)
+
+	x, err := up.Check(sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256)).PEM})
+	fmt.Println(x.PublicKeyAlgorithm, err)
+
+	_, err = up.Check(sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().KeyPEM})
+	fmt.Println(errors.Is(err, sigcert.ErrMalformedCertificate))
+
+	_, err = up.Check(sigcert.Request{UserName: "Bob/Alice", CertificateBody: sigcerttest.NewCert().PEM})
+	fmt.Println(errors.Is(err, sigcert.ErrValidation))
+	// Output:
+	// ECDSA <nil>
+	// true
+	// true
+}
+
+// Ensure uploads only if the user does not hold the certificate yet, so it
+// is safe to rerun.
+func ExampleUploader_Ensure() {
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	req := sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}
+
+	first, err := up.Ensure(context.Background(), req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	again, err := up.Ensure(context.Background(), req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(first.CertificateID == again.CertificateID, len(fake.Certificates("Bob")), "certificate held")
+	// Output: true 1 certificate held
+}
+
+// Rotate uploads a new certificate and retires the old one, as the policy
+// says.
+func ExampleUploader_Rotate() {
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	ctx := context.Background()
+	if _, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	rot, err := up.Rotate(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM},
+		sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, s := range rot.Steps {
+		fmt.Println(s.Action)
+	}
+	for _, c := range rot.Certificates {
+		fmt.Println(c.CertificateID == rot.New.CertificateID, c.Status)
+	}
+	// Output:
+	// upload
+	// deactivate
+	// false Inactive
+	// true Active
+}
+
+// List returns every certificate of the user, parsed.
+func ExampleUploader_List() {
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	ctx := context.Background()
+	for _, k := range []sigcerttest.KeyType{sigcerttest.RSA2048, sigcerttest.Ed25519} {
+		if _, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert(sigcerttest.WithKey(k)).PEM}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+
+	certs, err := up.List(ctx, "Bob")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, c := range certs {
+		fmt.Println(c.UserName, c.Status, c.X509.PublicKeyAlgorithm, len(c.Fingerprint))
+	}
+	_, err = up.List(ctx, "Nobody")
+	fmt.Println(errors.Is(err, sigcert.ErrNoSuchEntity))
+	// Output:
+	// Bob Active RSA 64
+	// Bob Active Ed25519 64
+	// true
+}
+
+// SetStatus makes a certificate Inactive or Active again.
+func ExampleUploader_SetStatus() {
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	ctx := context.Background()
+	cert, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	if err := up.SetStatus(ctx, "Bob", cert.CertificateID, types.StatusTypeInactive); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(fake.Certificates("Bob")[0].Status)
+	// Output: Inactive
+}
+
+// Delete removes a certificate; deleting it again is ErrNoSuchEntity.
+func ExampleUploader_Delete() {
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	ctx := context.Background()
+	cert, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	fmt.Println(up.Delete(ctx, "Bob", cert.CertificateID), len(fake.Certificates("Bob")))
+	err = up.Delete(ctx, "Bob", cert.CertificateID)
+	fmt.Println(errors.Is(err, sigcert.ErrNoSuchEntity))
+	// Output:
+	// <nil> 0
+	// true
+}
+
+// IAM answers ConcurrentModification when requests collide; the SDK does
+// not retry it, and this option does.
+func ExampleWithConcurrentModificationRetry() {
+	fake := sigcerttest.NewFake("Bob")
+	collisions := 2
+	api := &sigcerttest.FuncAPI{
+		Upload: func(ctx context.Context, in *iam.UploadSigningCertificateInput, opts ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+			if collisions > 0 {
+				collisions--
+				return nil, sigcerttest.APIError("UploadSigningCertificate", "ConcurrentModification")
+			}
+			return fake.UploadSigningCertificate(ctx, in, opts...)
+		},
+	}
+	up := sigcert.NewUploader(api, sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Millisecond}))
+
+	cert, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cert.Status, "after", api.CallCount("UploadSigningCertificate"), "attempts")
+	// Output: Active after 3 attempts
 }

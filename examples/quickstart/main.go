@@ -13,11 +13,16 @@ import (
 	"io"
 	"os"
 
-	"github.com/iamkit/signingcert/internal/certgen"
-	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
+)
+
+// IAM's operation name, as the local endpoint counts requests by it, and its
+// fixed quota of signing certificates per user (IAM quotas page).
+const (
+	opUpload            = "UploadSigningCertificate"
+	certificatesPerUser = 2
 )
 
 func main() {
@@ -37,7 +42,7 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "Local IAM endpoint at %s (in-process; no AWS account needed), user %s created.\n\n", srv.URL, user)
 
 	fmt.Fprintln(w, "1. Upload a fresh RSA-2048 certificate")
-	first := certgen.Valid()
+	first := sigcerttest.NewCert()
 	c, err := up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: first.PEM})
 	if err != nil {
 		return fmt.Errorf("upload: %w", err)
@@ -47,12 +52,12 @@ func run(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "   SHA-256:     %s\n   request id:  %s\n\n", c.Fingerprint, c.RequestID)
 
 	fmt.Fprintln(w, "2. An expired certificate: caught locally")
-	before := srv.Requests(iamspec.OpUpload)
-	_, err = up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: certgen.Expired().PEM})
+	before := srv.Requests(opUpload)
+	_, err = up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: sigcerttest.ExpiredCert().PEM})
 	if !errors.Is(err, sigcert.ErrMalformedCertificate) || !errors.Is(err, validate.ErrExpired) {
 		return fmt.Errorf("expired certificate: got %v, want ErrMalformedCertificate", err)
 	}
-	sent := srv.Requests(iamspec.OpUpload) - before
+	sent := srv.Requests(opUpload) - before
 	fmt.Fprintf(w, "   %v\n", err)
 	fmt.Fprintf(w, "   errors.Is(err, sigcert.ErrMalformedCertificate) = true, errors.Is(err, validate.ErrExpired) = true; requests sent: %d\n\n", sent)
 	if sent != 0 {
@@ -65,13 +70,13 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "4. A third certificate: IAM's quota is %d per user\n", iamspec.CertificatesPerUser)
-	second, err := up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: certgen.Valid().PEM})
+	fmt.Fprintf(w, "4. A third certificate: IAM's quota is %d per user\n", certificatesPerUser)
+	second, err := up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: sigcerttest.NewCert().PEM})
 	if err != nil {
 		return fmt.Errorf("second certificate: %w", err)
 	}
 	fmt.Fprintf(w, "   second certificate uploaded: %s\n", second.CertificateID)
-	_, err = up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: certgen.Valid().PEM})
+	_, err = up.Upload(ctx, sigcert.Request{UserName: user, CertificateBody: sigcerttest.NewCert().PEM})
 	return show(w, err, sigcert.ErrLimitExceeded, "sigcert.ErrLimitExceeded")
 }
 

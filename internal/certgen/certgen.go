@@ -7,10 +7,12 @@
 // they only fail when the system's random source fails, and they only run in
 // tests and examples.
 //
-// Private keys are generated once per KeyType per process and reused, since
-// an RSA-4096 key takes a second or more to generate; every certificate gets
-// a fresh random serial number, so two calls never return the same DER.
-// Everything here is safe for concurrent use.
+// Keys are never generated per certificate. The RSA keys are fixed public
+// test keys embedded from keys/ (an RSA-4096 key takes a second or more to
+// generate, and tests should not wait for one); ECDSA and Ed25519 keys are
+// generated once per KeyType per process. Every certificate gets a fresh
+// random serial number unless Options.Serial says otherwise, so two calls
+// never return the same DER. Everything here is safe for concurrent use.
 package certgen
 
 import (
@@ -19,9 +21,9 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"embed"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -40,6 +42,8 @@ const (
 	RSA4096
 	ECDSAP256
 	Ed25519
+	RSA3072
+	ECDSAP384
 	numKeyTypes
 )
 
@@ -54,12 +58,18 @@ func (k KeyType) String() string {
 		return "ECDSAP256"
 	case Ed25519:
 		return "Ed25519"
+	case RSA3072:
+		return "RSA3072"
+	case ECDSAP384:
+		return "ECDSAP384"
 	}
 	return fmt.Sprintf("KeyType(%d)", int(k))
 }
 
 // KeyTypes lists every key type New can make, for table tests.
-func KeyTypes() []KeyType { return []KeyType{RSA2048, RSA4096, ECDSAP256, Ed25519} }
+func KeyTypes() []KeyType {
+	return []KeyType{RSA2048, RSA3072, RSA4096, ECDSAP256, ECDSAP384, Ed25519}
+}
 
 // Options describe the certificate New makes. The zero value is a valid
 // RSA-2048 certificate.
@@ -73,7 +83,13 @@ type Options struct {
 	// now.
 	NotAfter time.Time
 	// CommonName is the subject's common name; if empty, "signingcert test".
+	// It is ignored when Subject is set.
 	CommonName string
+	// Subject, if it has any attribute set, is the whole subject (and
+	// issuer) name, replacing CommonName and the default organization.
+	Subject pkix.Name
+	// Serial is the serial number; if nil, a fresh random 128-bit one.
+	Serial *big.Int
 }
 
 // DefaultCommonName is the subject common name used when
@@ -142,16 +158,24 @@ func (c *Cert) DERBody() string { return string(c.DER) }
 // ChainOfTwo returns a real two-certificate chain, leaf first: a leaf with
 // this certificate's subject, validity and public key, signed by a test CA,
 // followed by the CA's certificate. It is what a full-chain file holds.
-func (c *Cert) ChainOfTwo() string {
+func (c *Cert) ChainOfTwo() string { return Chain(c.X509) }
+
+// Chain returns a two-certificate chain, leaf first: a leaf with cert's
+// subject, validity and public key, signed by the process's test CA,
+// followed by the CA's certificate.
+func Chain(cert *x509.Certificate) string {
 	ca := issuer()
 	leaf := template(Options{
-		NotBefore:  c.X509.NotBefore,
-		NotAfter:   c.X509.NotAfter,
-		CommonName: c.X509.Subject.CommonName,
+		NotBefore: cert.NotBefore,
+		NotAfter:  cert.NotAfter,
+		Subject:   cert.Subject,
 	})
-	l := issue(leaf, ca.X509, c.X509.PublicKey, ca.key)
+	l := issue(leaf, ca.X509, cert.PublicKey, ca.key)
 	return l.PEM + ca.PEM
 }
+
+// Signer returns the certificate's private key: the key of its KeyType.
+func (c *Cert) Signer() crypto.Signer { return c.key }
 
 // template returns a certificate template with opts' defaults filled in.
 func template(opts Options) *x509.Certificate {
@@ -165,9 +189,17 @@ func template(opts Options) *x509.Certificate {
 	if opts.CommonName == "" {
 		opts.CommonName = DefaultCommonName
 	}
+	subject := pkix.Name{CommonName: opts.CommonName, Organization: []string{"signingcert tests"}}
+	if len(opts.Subject.ToRDNSequence()) > 0 {
+		subject = opts.Subject
+	}
+	sn := opts.Serial
+	if sn == nil {
+		sn = serial()
+	}
 	return &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: opts.CommonName, Organization: []string{"signingcert tests"}},
+		SerialNumber: sn,
+		Subject:      subject,
 		NotBefore:    opts.NotBefore,
 		NotAfter:     opts.NotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
@@ -230,11 +262,15 @@ func generate(k KeyType) crypto.Signer {
 	)
 	switch k {
 	case RSA2048:
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
+		return fixedKey("keys/rsa2048.pem")
+	case RSA3072:
+		return fixedKey("keys/rsa3072.pem")
 	case RSA4096:
-		key, err = rsa.GenerateKey(rand.Reader, 4096)
+		return fixedKey("keys/rsa4096.pem")
 	case ECDSAP256:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case ECDSAP384:
+		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	case Ed25519:
 		_, key, err = ed25519.GenerateKey(rand.Reader)
 	}
@@ -242,6 +278,31 @@ func generate(k KeyType) crypto.Signer {
 		panic(fmt.Sprintf("certgen: generating %v key: %v", k, err))
 	}
 	return key
+}
+
+// fixedKeys are RSA keys made once with openssl genpkey and published with
+// these sources: public test keys, not secrets. Embedding them means no test
+// or example ever waits for an RSA key to be generated.
+//
+//go:embed keys/*.pem
+var fixedKeys embed.FS
+
+// fixedKey parses the PKCS#8 key in the embedded file name. pem.Decode skips
+// the file's leading warning text.
+func fixedKey(name string) crypto.Signer {
+	data, err := fixedKeys.ReadFile(name)
+	if err != nil {
+		panic(fmt.Sprintf("certgen: reading %s: %v", name, err))
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		panic(fmt.Sprintf("certgen: %s holds no PEM block", name))
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		panic(fmt.Sprintf("certgen: parsing %s: %v", name, err))
+	}
+	return key.(crypto.Signer)
 }
 
 func pkcs8(key crypto.Signer) []byte {

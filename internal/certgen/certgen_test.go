@@ -7,7 +7,10 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
+	"math/big"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -66,18 +69,19 @@ func TestNewKeyTypes(t *testing.T) {
 			}
 			var ok bool
 			switch k {
-			case certgen.RSA2048, certgen.RSA4096:
+			case certgen.RSA2048, certgen.RSA3072, certgen.RSA4096:
 				var pub *rsa.PublicKey
 				if pub, ok = parsed.PublicKey.(*rsa.PublicKey); ok {
-					want := map[certgen.KeyType]int{certgen.RSA2048: 2048, certgen.RSA4096: 4096}[k]
+					want := map[certgen.KeyType]int{certgen.RSA2048: 2048, certgen.RSA3072: 3072, certgen.RSA4096: 4096}[k]
 					if pub.N.BitLen() != want {
 						t.Errorf("RSA modulus has %d bits, want %d", pub.N.BitLen(), want)
 					}
 				}
-			case certgen.ECDSAP256:
+			case certgen.ECDSAP256, certgen.ECDSAP384:
 				var pub *ecdsa.PublicKey
-				if pub, ok = parsed.PublicKey.(*ecdsa.PublicKey); ok && pub.Curve.Params().Name != "P-256" {
-					t.Errorf("curve %s, want P-256", pub.Curve.Params().Name)
+				want := map[certgen.KeyType]string{certgen.ECDSAP256: "P-256", certgen.ECDSAP384: "P-384"}[k]
+				if pub, ok = parsed.PublicKey.(*ecdsa.PublicKey); ok && pub.Curve.Params().Name != want {
+					t.Errorf("curve %s, want %s", pub.Curve.Params().Name, want)
 				}
 			case certgen.Ed25519:
 				_, ok = parsed.PublicKey.(ed25519.PublicKey)
@@ -225,4 +229,36 @@ func TestBodyVariants(t *testing.T) {
 			t.Error("leaf is the self-signed certificate, not a new one")
 		}
 	})
+}
+
+func TestSubjectAndSerialAreAsGiven(t *testing.T) {
+	subject := pkix.Name{CommonName: "bob", Organization: []string{"Example Corp"}, Country: []string{"NZ"}}
+	c := certgen.New(certgen.Options{Subject: subject, Serial: big.NewInt(42)})
+	if got := c.X509.Subject.String(); got != subject.String() {
+		t.Errorf("Subject = %q, want %q", got, subject.String())
+	}
+	if c.X509.SerialNumber.Cmp(big.NewInt(42)) != 0 {
+		t.Errorf("SerialNumber = %v, want 42", c.X509.SerialNumber)
+	}
+}
+
+func TestRSAKeysAreTheEmbeddedTestKeys(t *testing.T) {
+	// The same key twice, and in a second process too: the RSA keys are the
+	// fixed public test keys, never generated.
+	for _, k := range []certgen.KeyType{certgen.RSA2048, certgen.RSA3072, certgen.RSA4096} {
+		a, b := certgen.New(certgen.Options{Key: k}), certgen.New(certgen.Options{Key: k})
+		if a.KeyPEM != b.KeyPEM {
+			t.Errorf("%v: two certificates have different keys", k)
+		}
+		data, err := os.ReadFile("keys/rsa" + strings.TrimPrefix(k.String(), "RSA") + ".pem")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "PUBLIC TEST KEY") {
+			t.Errorf("%v: key file is not labelled as a public test key", k)
+		}
+		if !strings.Contains(string(data), strings.TrimSpace(a.KeyPEM)) {
+			t.Errorf("%v: KeyPEM is not the embedded key", k)
+		}
+	}
 }

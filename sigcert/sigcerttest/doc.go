@@ -28,6 +28,55 @@
 //	out, err := client.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
 //		UserName: aws.String("Bob"), CertificateBody: aws.String(pemText)})
 //
+// # Testing your code
+//
+// Code that takes a sigcert.API (or a *sigcert.Uploader built on one) can
+// be tested three ways, from the narrowest to the most complete. All of them
+// use only public packages, and make test certificates with NewCert,
+// ExpiredCert and NotYetValidCert.
+//
+// 1. A hand-written double, returning IAM's answer with APIError. Fits a test
+// about how your code reacts to one answer: APIError returns the very error
+// value the real client returns for it (the typed exception inside the
+// SDK's operation and response errors, with status and request id), so
+// sigcert's sentinels, ServiceError fields and errors.As all behave as in
+// production:
+//
+//	type quotaFull struct{ sigcert.API }
+//
+//	func (quotaFull) UploadSigningCertificate(context.Context, *iam.UploadSigningCertificateInput, ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+//		return nil, sigcerttest.APIError("UploadSigningCertificate", "LimitExceeded")
+//	}
+//
+// Or FuncAPI, the same without declaring a type: set the operations the test
+// needs; any other fails with an error naming it (errors.ErrUnsupported)
+// instead of panicking, and every call is recorded:
+//
+//	api := &sigcerttest.FuncAPI{Upload: func(context.Context, *iam.UploadSigningCertificateInput, ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+//		return nil, sigcerttest.APIError("UploadSigningCertificate", "ServiceFailure", sigcerttest.WithRequestID("req-1"))
+//	}}
+//
+// 2. The Fake. Fits a test of a sequence of calls against IAM's rules (the
+// quota of two, duplicates, NoSuchEntity, validity by the clock), without
+// scripting each answer: it holds users and certificates and answers as IAM
+// would, in memory and fast.
+//
+//	fake := sigcerttest.NewFake("Bob")
+//	up := sigcert.NewUploader(fake)
+//
+// 3. The Server with faults. Fits a test of what only the wire shows: the
+// SDK's retries, throttling, 5xx answers, latency, a dropped connection or a
+// response lost after IAM applied the change. Its Client is a real
+// *iam.Client.
+//
+//	srv := sigcerttest.NewServer("Bob")
+//	defer srv.Close()
+//	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", Code: "Throttling", Count: 3})
+//	up := sigcert.NewUploader(srv.Client())
+//
+// examples/consumer in this module's repository is a small service tested
+// all three ways.
+//
 // # Callers
 //
 // Every fake knows the user DefaultUser, owner of the access key
