@@ -2,6 +2,8 @@ package sigcerttest_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"io"
 	"net"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
@@ -21,21 +24,50 @@ import (
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
+// auth is an Authorization header with a well-formed scope but no valid
+// signature: what curl -H sends without --aws-sigv4.
 const auth = "AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/20261122/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
 
+// signed is the authorization value that makes post sign the request with
+// the SDK's signer, as DefaultAccessKeyID.
+const signed = "sign"
+
+// wrongSecret makes post sign the request as DefaultAccessKeyID with
+// another secret.
+const wrongSecret = "sign with a wrong secret"
+
 // post sends a form request the way curl -d would, and returns status,
-// request id header and body.
+// request id header and body. An authorization of signed signs it.
 func post(t *testing.T, srv *sigcerttest.Server, authorization string, form url.Values) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(form.Encode()))
+	return send(t, srv, http.MethodPost, "application/x-www-form-urlencoded", authorization, form.Encode())
+}
+
+// send sends one request with this method, Content-Type and body.
+func send(t *testing.T, srv *sigcerttest.Server, method, contentType, authorization, body string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if authorization != "" {
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	switch authorization {
+	case "":
+	case signed:
+		signRequest(t, req, []byte(body), sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "us-east-1", time.Now())
+	case wrongSecret:
+		signRequest(t, req, []byte(body), sigcerttest.DefaultAccessKeyID, "not-the-secret", "us-east-1", time.Now())
+	default:
 		req.Header.Set("Authorization", authorization)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return do(t, srv.HTTPClient(), req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (int, http.Header, string) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +77,16 @@ func post(t *testing.T, srv *sigcerttest.Server, authorization string, form url.
 		t.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header, string(body)
+}
+
+// signRequest signs req with the SDK's signer, for service iam.
+func signRequest(t *testing.T, req *http.Request, body []byte, key, secret, region string, when time.Time) {
+	t.Helper()
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "iam", region, when); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type errorResponse struct {
@@ -72,18 +114,32 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Sender", Code: iamspec.CodeMissingAuthToken, Message: iamspec.MsgMissingAuthToken}},
 		{"unknown key", "AWS4-HMAC-SHA256 Credential=AKIANOBODY/x", url.Values{"Action": {iamspec.OpList}}, 403,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}},
-		{"unknown action", auth, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
+		{"unknown action", signed, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateUser for version 2010-05-08"}},
-		{"no action", auth, url.Values{"UserName": {"Bob"}}, 400,
-			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: iamspec.MsgInvalidAction("")}},
+		{"no action", signed, url.Values{"UserName": {"Bob"}}, 400,
+			errorResponse{Type: "Sender", Code: "MissingAction", Message: "The request has no Action parameter."}},
+		{"another version", signed, url.Values{"Action": {iamspec.OpList}, "Version": {"2009-01-01"}}, 400,
+			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation ListSigningCertificates for version 2009-01-01"}},
+		{"repeated parameter", signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob", "Alice"}}, 400,
+			errorResponse{Type: "Sender", Code: "InvalidQueryParameter", Message: `the parameter "UserName" is given more than once`}},
+		{"not UTF-8", signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob\xff"}}, 400,
+			errorResponse{Type: "Sender", Code: "InvalidQueryParameter", Message: `the parameter "UserName" is not UTF-8`}},
 		{"server fault", auth, url.Values{"Action": {"ServiceFailurePlease"}}, 500,
 			errorResponse{Type: "Receiver", Code: iamspec.CodeServiceFailure, Message: "boom"}},
-		{"missing body", auth, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
+		{"missing body", signed, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("CertificateBody", "Member must not be null")}},
-		{"MaxItems not a number", auth, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
+		{"MaxItems not a number", signed, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("MaxItems", "Member must be an integer")}},
+		{"signature does not verify", wrongSecret, url.Values{"Action": {iamspec.OpList}}, 403,
+			errorResponse{Type: "Sender", Code: iamspec.CodeSignatureDoesNotMatch,
+				Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}},
+		{"no signature", "AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/", url.Values{"Action": {iamspec.OpList}}, 400,
+			errorResponse{Type: "Sender", Code: "IncompleteSignature",
+				Message: "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+					"Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. " +
+					"Authorization=AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,8 +163,8 @@ func TestProtocolErrors(t *testing.T) {
 			}
 		})
 	}
-	if n := srv.Requests(iamspec.OpList); n != 4 {
-		t.Errorf("Requests(List) = %d, want 4", n)
+	if n := srv.Requests(iamspec.OpList); n != 9 {
+		t.Errorf("Requests(List) = %d, want 9", n)
 	}
 }
 
@@ -122,7 +178,7 @@ func TestWireFormat(t *testing.T) {
 	body := cert.CRLF()
 	escaped := strings.NewReplacer("\r", "&#xD;", "\n", "&#xA;").Replace(body)
 
-	status, h, got := post(t, srv, auth, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}, "CertificateBody": {body}})
+	status, h, got := post(t, srv, signed, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}, "CertificateBody": {body}})
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, got)
 	}
@@ -136,7 +192,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("upload response\n got %s\nwant %s", got, want)
 	}
 
-	status, h, got = post(t, srv, auth, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob"}})
+	status, h, got = post(t, srv, signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob"}})
 	want = `<ListSigningCertificatesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListSigningCertificatesResult>` +
 		`<Certificates><member>` + cert1 + `</member></Certificates><IsTruncated>false</IsTruncated></ListSigningCertificatesResult>` +
 		`<ResponseMetadata><RequestId>` + h.Get("X-Amzn-Requestid") + `</RequestId></ResponseMetadata></ListSigningCertificatesResponse>`
@@ -144,7 +200,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("list response %d\n got %s\nwant %s", status, got, want)
 	}
 
-	status, h, got = post(t, srv, auth, url.Values{"Action": {iamspec.OpUpdate}, "UserName": {"Bob"}, "CertificateId": {id}, "Status": {"Inactive"}})
+	status, h, got = post(t, srv, signed, url.Values{"Action": {iamspec.OpUpdate}, "UserName": {"Bob"}, "CertificateId": {id}, "Status": {"Inactive"}})
 	want = `<UpdateSigningCertificateResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">` +
 		`<ResponseMetadata><RequestId>` + h.Get("X-Amzn-Requestid") + `</RequestId></ResponseMetadata></UpdateSigningCertificateResponse>`
 	if status != 200 || got != want {
@@ -155,33 +211,52 @@ func TestWireFormat(t *testing.T) {
 	}
 }
 
-// TestGETAndUnsignedContentType checks clients other than the SDK: a GET
-// with the parameters in the URL, and a POST without Content-Type.
-func TestGETAndUnsignedContentType(t *testing.T) {
+// TestGETAndNoContentType checks clients other than the SDK: a signed GET
+// with the parameters in the URL, and a signed POST without Content-Type.
+func TestGETAndNoContentType(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/?Action=ListSigningCertificates&UserName=nonexistent-user", nil)
-	req.Header.Set("Authorization", auth)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 404 || !strings.Contains(string(b), iamspec.MsgNoSuchUser("nonexistent-user")) {
-		t.Errorf("GET: %d %s", resp.StatusCode, b)
+	signRequest(t, req, nil, sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "us-east-1", time.Now())
+	status, _, b := do(t, srv.HTTPClient(), req)
+	if status != 404 || !strings.Contains(b, iamspec.MsgNoSuchUser("nonexistent-user")) {
+		t.Errorf("GET: %d %s", status, b)
 	}
 
-	req, _ = http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("Action=ListSigningCertificates&UserName=Bob"))
-	req.Header.Set("Authorization", auth)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, _, b = send(t, srv, http.MethodPost, "", signed, "Action=ListSigningCertificates&UserName=Bob")
+	if status != 200 || !strings.Contains(b, "<IsTruncated>false</IsTruncated>") {
+		t.Errorf("POST without Content-Type: %d %s", status, b)
 	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "<IsTruncated>false</IsTruncated>") {
-		t.Errorf("POST without Content-Type: %d %s", resp.StatusCode, b)
+}
+
+// TestRefusedRequestShapes sends requests that are not awsquery at all:
+// each gets IAM's error document and a 4xx, never a 5xx.
+func TestRefusedRequestShapes(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	big := "Action=ListSigningCertificates&Marker=" + strings.Repeat("A", 1<<20)
+	for _, tt := range []struct {
+		name, method, contentType, body string
+		status                          int
+		code                            string
+	}{
+		{"PUT", http.MethodPut, "application/x-www-form-urlencoded", "Action=ListSigningCertificates", 405, "MethodNotAllowed"},
+		{"DELETE", http.MethodDelete, "", "", 405, "MethodNotAllowed"},
+		{"PATCH", http.MethodPatch, "", "", 405, "MethodNotAllowed"},
+		{"JSON body", http.MethodPost, "application/json", `{"Action":"ListSigningCertificates"}`, 400, "InvalidQueryParameter"},
+		{"bad percent-encoding", http.MethodPost, "application/x-www-form-urlencoded", "Action=ListSigningCertificates&Marker=%zz", 400, "InvalidQueryParameter"},
+		{"body over 1 MiB", http.MethodPost, "application/x-www-form-urlencoded", big, 400, "InvalidQueryParameter"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, h, body := send(t, srv, tt.method, tt.contentType, signed, tt.body)
+			var got errorResponse
+			if err := xml.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("not IAM's error document: %v\n%.300s", err, body)
+			}
+			if status != tt.status || got.Code != tt.code || got.Type != "Sender" || got.RequestID != h.Get("X-Amzn-Requestid") {
+				t.Errorf("got %d %+v, want %d %s", status, got, tt.status, tt.code)
+			}
+		})
 	}
 }
 
@@ -208,7 +283,7 @@ func TestRequestIDsUnique(t *testing.T) {
 func TestCallerCredentials(t *testing.T) {
 	ctx := context.Background()
 	asBob := func(o *iam.Options) {
-		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", "secret", "")
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", sigcerttest.DefaultSecretAccessKey, "")
 	}
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
