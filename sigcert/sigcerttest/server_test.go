@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,4 +365,179 @@ func TestServerUsers(t *testing.T) {
 		}
 	}()
 	srv.AddUser("no spaces allowed")
+}
+
+// TestCloseBoundedWithStalledClients holds connections that stopped in the
+// middle of a request's headers, in the middle of its body, and idle ones:
+// Close must still return promptly, and close them all.
+func TestCloseBoundedWithStalledClients(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer()
+	var mu sync.Mutex
+	active := 0
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if st == http.StateActive {
+			active++
+		}
+	}
+	srv.Start()
+	if _, err := srv.Client().ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{}); err != nil {
+		t.Fatal(err) // leaves an idle keep-alive connection in the client
+	}
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	const each = 8
+	var conns []net.Conn
+	for i := range 2 * each {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		partial := "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Ty" // headers cut short
+		if i%2 == 1 {
+			partial = "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+				"Content-Length: 1000\r\n\r\nAction=List" // body cut short
+		}
+		if _, err := c.Write([]byte(partial)); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// Wait until the server is reading the body-stalled requests.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := active
+		mu.Unlock()
+		if n >= 1+each || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return within 5 s")
+	}
+	t.Logf("Close returned in %v with %d stalled connections", time.Since(start).Round(time.Millisecond), len(conns))
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		b := make([]byte, 512)
+		for {
+			n, err := c.Read(b)
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Errorf("connection %d still open after Close", i)
+				}
+				break
+			}
+			_ = n // an answer (such as 400 for the cut header) is fine; then EOF
+		}
+	}
+}
+
+// TestReadHeaderTimeout: a client that never finishes its headers loses
+// its connection after Config.ReadHeaderTimeout.
+func TestReadHeaderTimeout(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer()
+	if srv.Config.ReadHeaderTimeout == 0 || srv.Config.ReadTimeout == 0 || srv.Config.IdleTimeout == 0 {
+		t.Errorf("default timeouts not set: %+v", srv.Config)
+	}
+	srv.Config.ReadHeaderTimeout = 50 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err = io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Error("the server kept a header-stalled connection open")
+	}
+}
+
+// TestStartTLS serves HTTPS with a certificate the server's own clients
+// trust, so the SDK's HTTPS path runs.
+func TestStartTLS(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer("Bob")
+	srv.StartTLS()
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL, "https://127.0.0.1:") {
+		t.Errorf("URL %s", srv.URL)
+	}
+	cert := srv.Certificate()
+	if cert == nil || len(cert.IPAddresses) == 0 || !cert.IPAddresses[0].Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Fatalf("Certificate() = %+v", cert)
+	}
+	ctx := context.Background()
+	if _, err := srv.Client().UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+		UserName: aws.String("Bob"), CertificateBody: aws.String(certgen.Valid().PEM)}); err != nil {
+		t.Fatalf("upload over HTTPS: %v", err)
+	}
+	if got := len(srv.Certificates("Bob")); got != 1 {
+		t.Errorf("Bob holds %d certificates", got)
+	}
+	// A client that does not trust the certificate is refused by TLS.
+	_, err := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider(sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "")}).
+		ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusting client: %v", err)
+	}
+	if srv := sigcerttest.NewServer(); srv.Certificate() != nil {
+		srv.Close()
+		t.Error("an HTTP server has a certificate")
+	} else {
+		srv.Close()
+	}
+}
+
+// TestOneClient: Client without options is one client, on the server's one
+// HTTP client.
+func TestOneClient(t *testing.T) {
+	srv := sigcerttest.NewServer()
+	defer srv.Close()
+	if srv.Client() != srv.Client() {
+		t.Error("Client() returns a new client each time")
+	}
+	if srv.HTTPClient() == nil || srv.HTTPClient() != srv.HTTPClient() {
+		t.Error("HTTPClient() is not one client")
+	}
+	if srv.Client(func(*iam.Options) {}) == srv.Client() {
+		t.Error("Client with options returned the shared client")
+	}
+	var zero sigcerttest.Server
+	zero.Close() // a zero Server closes without panicking
+}
+
+// TestHandlerMounted mounts the endpoint under a prefix in another server:
+// signatures still verify against the path the client sent.
+func TestHandlerMounted(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer("Bob")
+	defer srv.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/iam/", http.StripPrefix("/iam", srv.Handler()))
+	other := httptest.NewServer(mux)
+	defer other.Close()
+	client := iam.New(iam.Options{Region: "eu-west-1", BaseEndpoint: aws.String(other.URL + "/iam/"), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider(sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, ""),
+		HTTPClient:  other.Client()})
+	if _, err := client.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: aws.String("Bob")}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Requests(iamspec.OpList) != 1 {
+		t.Errorf("Requests = %d", srv.Requests(iamspec.OpList))
+	}
 }
