@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
@@ -175,7 +175,9 @@ func TestSignatureCoversBodyHeadersAndPath(t *testing.T) {
 			b := strings.Replace(body, "List", "Lost", 1)
 			r.Body, r.ContentLength, r.GetBody = io.NopCloser(strings.NewReader(b)), int64(len(b)), nil
 		}, 403},
-		{"signed header", func(r *http.Request) { r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8") }, 403},
+		{"signed header", func(r *http.Request) {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+		}, 403},
 		{"path", func(r *http.Request) { r.URL.Path = "/other" }, 403},
 		{"query", func(r *http.Request) { r.URL.RawQuery = "Marker=x" }, 403},
 		{"unsigned header", func(r *http.Request) { r.Header.Set("User-Agent", "another") }, 200},
