@@ -81,7 +81,8 @@ type Server struct {
 	setup       []func(*iammodel.Model) // replayed by reset, in order
 	signingNow  func() time.Time        // nil: time.Now
 	started     bool
-	active      int // requests being handled
+	ownListener net.Listener // the one NewUnstartedServer opened
+	active      int          // requests being handled
 	certificate *x509.Certificate
 	httpc       *http.Client
 	client      *iam.Client
@@ -119,6 +120,7 @@ func NewUnstartedServer(users ...string) *Server {
 		s.AddUser(u)
 	}
 	s.Listener = newLocalListener()
+	s.ownListener = s.Listener
 	s.Config = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: defaultReadHeaderTimeout,
@@ -144,7 +146,8 @@ func newLocalListener() net.Listener {
 }
 
 // Start starts a server from NewUnstartedServer, on its Listener, serving
-// HTTP. It panics if the server is already started.
+// HTTP. If the Listener was replaced, Start closes the one
+// NewUnstartedServer opened. It panics if the server is already started.
 func (s *Server) Start() { s.start(false) }
 
 // StartTLS starts a server from NewUnstartedServer serving HTTPS, with a
@@ -163,6 +166,9 @@ func (s *Server) start(useTLS bool) {
 		panic("sigcerttest: Start on a Server not made by NewUnstartedServer")
 	}
 	s.started = true
+	if s.ownListener != nil && s.ownListener != s.Listener {
+		_ = s.ownListener.Close()
+	}
 	ln, scheme := s.Listener, "http"
 	if useTLS {
 		cert, leaf := newLocalCertificate()
@@ -202,7 +208,7 @@ func (s *Server) Close() {
 		}
 	})
 	s.mu.Lock()
-	started, cfg, ln, httpc := s.started, s.Config, s.Listener, s.httpc
+	started, cfg, ln, own, httpc := s.started, s.Config, s.Listener, s.ownListener, s.httpc
 	s.mu.Unlock()
 	switch {
 	case cfg != nil && started:
@@ -213,6 +219,9 @@ func (s *Server) Close() {
 		cancel()
 	case ln != nil:
 		_ = ln.Close() // never started
+		if own != nil && own != ln {
+			_ = own.Close()
+		}
 	}
 	s.waitHandlers(closeGrace)
 	if httpc != nil {
