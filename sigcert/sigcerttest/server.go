@@ -326,7 +326,7 @@ func (s *Server) AddAccessKey(accessKeyID, userName string) {
 // starts again from a new model, applies it again. Setup through the
 // Server's methods is kept by a reset; what requests did is not.
 func (s *Server) configure(fn func(*iammodel.Model)) {
-	s.modelMu.RLock()
+	s.rlockModel()
 	defer s.modelMu.RUnlock()
 	fn(s.model) // may panic: then it is not recorded
 	s.mu.Lock()
@@ -358,9 +358,25 @@ func (s *Server) Reset() {
 // withModel runs fn with the current model, which Reset does not replace
 // meanwhile.
 func (s *Server) withModel(fn func(*iammodel.Model)) {
-	s.modelMu.RLock()
+	s.rlockModel()
 	defer s.modelMu.RUnlock()
 	fn(s.model)
+}
+
+// rlockModel takes modelMu for reading, giving a zero Server its model
+// first.
+func (s *Server) rlockModel() {
+	s.modelMu.RLock()
+	if s.model != nil {
+		return
+	}
+	s.modelMu.RUnlock()
+	s.modelMu.Lock()
+	if s.model == nil {
+		s.model = iammodel.New()
+	}
+	s.modelMu.Unlock()
+	s.modelMu.RLock()
 }
 
 // Users returns the names of all users, sorted, DefaultUser included.
@@ -441,6 +457,9 @@ func (s *Server) arrive(action string) Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.total++
+	if s.requests == nil { // a zero Server
+		s.requests = map[string]int{}
+	}
 	if action != "" {
 		s.requests[action]++
 	}

@@ -541,3 +541,26 @@ func TestHandlerMounted(t *testing.T) {
 		t.Errorf("Requests = %d", srv.Requests(iamspec.OpList))
 	}
 }
+
+// TestZeroServer: a zero Server is usable as a Handler and closes cleanly.
+func TestZeroServer(t *testing.T) {
+	var srv sigcerttest.Server
+	srv.AddUser("Bob")
+	if got := strings.Join(srv.Users(), ","); got != "Bob,sigcerttest" {
+		t.Errorf("Users %s", got)
+	}
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?Action=ListSigningCertificates", nil))
+	if w.Code != 403 || !strings.Contains(w.Body.String(), iamspec.CodeMissingAuthToken) {
+		t.Errorf("unsigned request to a zero Server: %d %s", w.Code, w.Body)
+	}
+	if srv.Requests(iamspec.OpList) != 1 {
+		t.Errorf("Requests = %d", srv.Requests(iamspec.OpList))
+	}
+	srv.Reset()
+	if got := strings.Join(srv.Users(), ","); got != "Bob,sigcerttest" {
+		t.Errorf("Users after Reset %s", got)
+	}
+	srv.Close()
+	srv.Close()
+}
