@@ -55,6 +55,10 @@ func serve(ctx context.Context, addr, users string, out io.Writer, ready func(*s
 	if err != nil {
 		return err
 	}
+	// The fake has no real security: fixed keys and an unsigned control API.
+	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+		fmt.Fprintf(out, "fakeiam: WARNING: listening on %s, beyond loopback: anyone who can reach it can use and reset this fake\n", ln.Addr())
+	}
 	srv := sigcerttest.NewUnstartedServer(names...)
 	srv.Listener = ln
 	srv.Start()

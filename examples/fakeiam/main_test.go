@@ -3,13 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -37,10 +41,14 @@ func TestServe(t *testing.T) {
 		}
 	}
 
-	// curl's way: a form POST with only the Authorization header.
-	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(url.Values{
-		"Action": {"ListSigningCertificates"}, "UserName": {"Alice"}}.Encode()))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+sigcerttest.DefaultAccessKeyID+"/")
+	// curl's way: a form POST, signed as curl --aws-sigv4 does.
+	form := url.Values{"Action": {"ListSigningCertificates"}, "UserName": {"Alice"}}.Encode()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(form))
+	sum := sha256.Sum256([]byte(form))
+	creds := aws.Credentials{AccessKeyID: sigcerttest.DefaultAccessKeyID, SecretAccessKey: sigcerttest.DefaultSecretAccessKey}
+	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,7 @@ func TestDecodeRequest(t *testing.T) {
 		r.Header.Set("Authorization", testAuth)
 		return r
 	}
+	const sdkUpload = "Action=UploadSigningCertificate&CertificateBody=-----BEGIN+CERTIFICATE-----%0AMIIB%2B%2F%3D%0D%0A%C3%A9&UserName=Bob&Version=2010-05-08"
 	tests := []struct {
 		name     string
 		req      *http.Request
@@ -32,8 +33,8 @@ func TestDecodeRequest(t *testing.T) {
 	}{
 		{
 			name: "SDK upload",
-			req:  form("Action=UploadSigningCertificate&CertificateBody=-----BEGIN+CERTIFICATE-----%0AMIIB%2B%2F%3D%0D%0A%C3%A9&UserName=Bob&Version=2010-05-08"),
-			want: queryRequest{Action: iamspec.OpUpload, AccessKeyID: "AKIDEXAMPLE", Params: url.Values{
+			req:  form(sdkUpload),
+			want: queryRequest{Action: iamspec.OpUpload, AccessKeyID: "AKIDEXAMPLE", Body: []byte(sdkUpload), Params: url.Values{
 				"Action":          {iamspec.OpUpload},
 				"CertificateBody": {"-----BEGIN CERTIFICATE-----\nMIIB+/=\r\né"},
 				"UserName":        {"Bob"},
@@ -46,14 +47,33 @@ func TestDecodeRequest(t *testing.T) {
 			want: queryRequest{Action: iamspec.OpList, Params: url.Values{"Action": {iamspec.OpList}, "MaxItems": {"1"}}},
 		},
 		{
-			name: "body before URL query",
+			name: "a parameter in both body and URL query",
 			req: func() *http.Request {
 				r := form("Action=DeleteSigningCertificate")
 				r.URL.RawQuery = "Action=UploadSigningCertificate&UserName=Bob"
 				return r
 			}(),
-			want: queryRequest{Action: iamspec.OpDelete, AccessKeyID: "AKIDEXAMPLE", Params: url.Values{
+			want: queryRequest{Action: iamspec.OpDelete, AccessKeyID: "AKIDEXAMPLE", Body: []byte("Action=DeleteSigningCertificate"), Params: url.Values{
 				"Action": {iamspec.OpDelete, iamspec.OpUpload}, "UserName": {"Bob"}}},
+			wantCode: codeInvalidQueryParameter,
+		},
+		{
+			name:     "a parameter twice in the body",
+			req:      form("Action=ListSigningCertificates&Marker=a&Marker=b"),
+			want:     queryRequest{Action: iamspec.OpList, AccessKeyID: "AKIDEXAMPLE", Body: []byte("Action=ListSigningCertificates&Marker=a&Marker=b"), Params: url.Values{"Action": {iamspec.OpList}, "Marker": {"a", "b"}}},
+			wantCode: codeInvalidQueryParameter,
+		},
+		{
+			name:     "a value that is not UTF-8",
+			req:      form("Action=ListSigningCertificates&Marker=%C3"),
+			want:     queryRequest{Action: iamspec.OpList, AccessKeyID: "AKIDEXAMPLE", Body: []byte("Action=ListSigningCertificates&Marker=%C3"), Params: url.Values{"Action": {iamspec.OpList}, "Marker": {"\xc3"}}},
+			wantCode: codeInvalidQueryParameter,
+		},
+		{
+			name:     "another Version",
+			req:      form("Action=ListSigningCertificates&Version=2009-01-01"),
+			want:     queryRequest{Action: iamspec.OpList, AccessKeyID: "AKIDEXAMPLE", Body: []byte("Action=ListSigningCertificates&Version=2009-01-01"), Params: url.Values{"Action": {iamspec.OpList}, "Version": {"2009-01-01"}}},
+			wantCode: iamspec.CodeInvalidAction,
 		},
 		{
 			name: "no Content-Type is read as a form",
@@ -62,28 +82,29 @@ func TestDecodeRequest(t *testing.T) {
 				r.Header.Del("Content-Type")
 				return r
 			}(),
-			want: queryRequest{Action: iamspec.OpList, AccessKeyID: "AKIDEXAMPLE", Params: url.Values{"Action": {iamspec.OpList}}},
+			want: queryRequest{Action: iamspec.OpList, AccessKeyID: "AKIDEXAMPLE", Body: []byte("Action=ListSigningCertificates"), Params: url.Values{"Action": {iamspec.OpList}}},
 		},
 		{
-			name: "a JSON body is not read",
+			name: "a JSON body is refused",
 			req: func() *http.Request {
 				r := form(`{"Action":"ListSigningCertificates"}`)
 				r.Header.Set("Content-Type", "application/json")
 				return r
 			}(),
-			want: queryRequest{AccessKeyID: "AKIDEXAMPLE", Params: url.Values{}},
+			want:     queryRequest{AccessKeyID: "AKIDEXAMPLE", Body: []byte(`{"Action":"ListSigningCertificates"}`), Params: url.Values{}},
+			wantCode: codeInvalidQueryParameter,
 		},
 		{
 			name:     "bad percent-encoding keeps the rest",
 			req:      form("CertificateBody=%zz&Action=UploadSigningCertificate"),
-			want:     queryRequest{Action: iamspec.OpUpload, AccessKeyID: "AKIDEXAMPLE", Params: url.Values{"Action": {iamspec.OpUpload}}},
-			wantCode: iamspec.CodeValidationError,
+			want:     queryRequest{Action: iamspec.OpUpload, AccessKeyID: "AKIDEXAMPLE", Body: []byte("CertificateBody=%zz&Action=UploadSigningCertificate"), Params: url.Values{"Action": {iamspec.OpUpload}}},
+			wantCode: codeInvalidQueryParameter,
 		},
 		{
 			name:     "body too large",
 			req:      form("Action=UploadSigningCertificate&CertificateBody=" + strings.Repeat("A", maxRequestBytes)),
-			want:     queryRequest{AccessKeyID: "AKIDEXAMPLE", Params: url.Values{}},
-			wantCode: iamspec.CodeValidationError,
+			want:     queryRequest{AccessKeyID: "AKIDEXAMPLE", Params: url.Values{}, Early: true},
+			wantCode: codeInvalidQueryParameter,
 		},
 		{
 			name: "body read error",
@@ -92,19 +113,26 @@ func TestDecodeRequest(t *testing.T) {
 				r.Body = io.NopCloser(iotest.ErrReader(io.ErrUnexpectedEOF))
 				return r
 			}(),
-			want:     queryRequest{AccessKeyID: "AKIDEXAMPLE", Params: url.Values{}},
-			wantCode: iamspec.CodeValidationError,
+			want:     queryRequest{AccessKeyID: "AKIDEXAMPLE", Params: url.Values{}, Early: true},
+			wantCode: codeInvalidQueryParameter,
+		},
+		{
+			name:     "PUT",
+			req:      httptest.NewRequest(http.MethodPut, "/?Action=ListSigningCertificates", nil),
+			want:     queryRequest{Params: url.Values{}, Early: true},
+			wantCode: codeMethodNotAllowed,
 		},
 		{
 			name:     "nil request",
 			req:      nil,
-			want:     queryRequest{Params: url.Values{}},
-			wantCode: iamspec.CodeValidationError,
+			want:     queryRequest{Params: url.Values{}, Early: true},
+			wantCode: codeInvalidQueryParameter,
 		},
 		{
-			name: "bare request without URL, header or body",
-			req:  &http.Request{},
-			want: queryRequest{Params: url.Values{}},
+			name:     "bare request without URL, header or body",
+			req:      &http.Request{},
+			want:     queryRequest{Params: url.Values{}},
+			wantCode: codeMissingAction,
 		},
 	}
 	for _, tt := range tests {

@@ -2,17 +2,23 @@ package sigcerttest_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
@@ -21,21 +27,50 @@ import (
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
+// auth is an Authorization header with a well-formed scope but no valid
+// signature: what curl -H sends without --aws-sigv4.
 const auth = "AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/20261122/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0"
 
+// signed is the authorization value that makes post sign the request with
+// the SDK's signer, as DefaultAccessKeyID.
+const signed = "sign"
+
+// wrongSecret makes post sign the request as DefaultAccessKeyID with
+// another secret.
+const wrongSecret = "sign with a wrong secret"
+
 // post sends a form request the way curl -d would, and returns status,
-// request id header and body.
+// request id header and body. An authorization of signed signs it.
 func post(t *testing.T, srv *sigcerttest.Server, authorization string, form url.Values) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(form.Encode()))
+	return send(t, srv, http.MethodPost, "application/x-www-form-urlencoded", authorization, form.Encode())
+}
+
+// send sends one request with this method, Content-Type and body.
+func send(t *testing.T, srv *sigcerttest.Server, method, contentType, authorization, body string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if authorization != "" {
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	switch authorization {
+	case "":
+	case signed:
+		signRequest(t, req, []byte(body), sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "us-east-1", time.Now())
+	case wrongSecret:
+		signRequest(t, req, []byte(body), sigcerttest.DefaultAccessKeyID, "not-the-secret", "us-east-1", time.Now())
+	default:
 		req.Header.Set("Authorization", authorization)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return do(t, srv.HTTPClient(), req)
+}
+
+func do(t *testing.T, c *http.Client, req *http.Request) (int, http.Header, string) {
+	t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +80,16 @@ func post(t *testing.T, srv *sigcerttest.Server, authorization string, form url.
 		t.Fatal(err)
 	}
 	return resp.StatusCode, resp.Header, string(body)
+}
+
+// signRequest signs req with the SDK's signer, for service iam.
+func signRequest(t *testing.T, req *http.Request, body []byte, key, secret, region string, when time.Time) {
+	t.Helper()
+	sum := sha256.Sum256(body)
+	creds := aws.Credentials{AccessKeyID: key, SecretAccessKey: secret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "iam", region, when); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type errorResponse struct {
@@ -72,18 +117,32 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Sender", Code: iamspec.CodeMissingAuthToken, Message: iamspec.MsgMissingAuthToken}},
 		{"unknown key", "AWS4-HMAC-SHA256 Credential=AKIANOBODY/x", url.Values{"Action": {iamspec.OpList}}, 403,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}},
-		{"unknown action", auth, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
+		{"unknown action", signed, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateUser for version 2010-05-08"}},
-		{"no action", auth, url.Values{"UserName": {"Bob"}}, 400,
-			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: iamspec.MsgInvalidAction("")}},
+		{"no action", signed, url.Values{"UserName": {"Bob"}}, 400,
+			errorResponse{Type: "Sender", Code: "MissingAction", Message: "The request has no Action parameter."}},
+		{"another version", signed, url.Values{"Action": {iamspec.OpList}, "Version": {"2009-01-01"}}, 400,
+			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation ListSigningCertificates for version 2009-01-01"}},
+		{"repeated parameter", signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob", "Alice"}}, 400,
+			errorResponse{Type: "Sender", Code: "InvalidQueryParameter", Message: `the parameter "UserName" is given more than once`}},
+		{"not UTF-8", signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob\xff"}}, 400,
+			errorResponse{Type: "Sender", Code: "InvalidQueryParameter", Message: `the parameter "UserName" is not UTF-8`}},
 		{"server fault", auth, url.Values{"Action": {"ServiceFailurePlease"}}, 500,
 			errorResponse{Type: "Receiver", Code: iamspec.CodeServiceFailure, Message: "boom"}},
-		{"missing body", auth, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
+		{"missing body", signed, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("CertificateBody", "Member must not be null")}},
-		{"MaxItems not a number", auth, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
+		{"MaxItems not a number", signed, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("MaxItems", "Member must be an integer")}},
+		{"signature does not verify", wrongSecret, url.Values{"Action": {iamspec.OpList}}, 403,
+			errorResponse{Type: "Sender", Code: iamspec.CodeSignatureDoesNotMatch,
+				Message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."}},
+		{"no signature", "AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/", url.Values{"Action": {iamspec.OpList}}, 400,
+			errorResponse{Type: "Sender", Code: "IncompleteSignature",
+				Message: "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. " +
+					"Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. " +
+					"Authorization=AWS4-HMAC-SHA256 Credential=" + sigcerttest.DefaultAccessKeyID + "/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,8 +166,8 @@ func TestProtocolErrors(t *testing.T) {
 			}
 		})
 	}
-	if n := srv.Requests(iamspec.OpList); n != 4 {
-		t.Errorf("Requests(List) = %d, want 4", n)
+	if n := srv.Requests(iamspec.OpList); n != 9 {
+		t.Errorf("Requests(List) = %d, want 9", n)
 	}
 }
 
@@ -122,7 +181,7 @@ func TestWireFormat(t *testing.T) {
 	body := cert.CRLF()
 	escaped := strings.NewReplacer("\r", "&#xD;", "\n", "&#xA;").Replace(body)
 
-	status, h, got := post(t, srv, auth, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}, "CertificateBody": {body}})
+	status, h, got := post(t, srv, signed, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}, "CertificateBody": {body}})
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, got)
 	}
@@ -136,7 +195,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("upload response\n got %s\nwant %s", got, want)
 	}
 
-	status, h, got = post(t, srv, auth, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob"}})
+	status, h, got = post(t, srv, signed, url.Values{"Action": {iamspec.OpList}, "UserName": {"Bob"}})
 	want = `<ListSigningCertificatesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><ListSigningCertificatesResult>` +
 		`<Certificates><member>` + cert1 + `</member></Certificates><IsTruncated>false</IsTruncated></ListSigningCertificatesResult>` +
 		`<ResponseMetadata><RequestId>` + h.Get("X-Amzn-Requestid") + `</RequestId></ResponseMetadata></ListSigningCertificatesResponse>`
@@ -144,7 +203,7 @@ func TestWireFormat(t *testing.T) {
 		t.Errorf("list response %d\n got %s\nwant %s", status, got, want)
 	}
 
-	status, h, got = post(t, srv, auth, url.Values{"Action": {iamspec.OpUpdate}, "UserName": {"Bob"}, "CertificateId": {id}, "Status": {"Inactive"}})
+	status, h, got = post(t, srv, signed, url.Values{"Action": {iamspec.OpUpdate}, "UserName": {"Bob"}, "CertificateId": {id}, "Status": {"Inactive"}})
 	want = `<UpdateSigningCertificateResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">` +
 		`<ResponseMetadata><RequestId>` + h.Get("X-Amzn-Requestid") + `</RequestId></ResponseMetadata></UpdateSigningCertificateResponse>`
 	if status != 200 || got != want {
@@ -155,33 +214,52 @@ func TestWireFormat(t *testing.T) {
 	}
 }
 
-// TestGETAndUnsignedContentType checks clients other than the SDK: a GET
-// with the parameters in the URL, and a POST without Content-Type.
-func TestGETAndUnsignedContentType(t *testing.T) {
+// TestGETAndNoContentType checks clients other than the SDK: a signed GET
+// with the parameters in the URL, and a signed POST without Content-Type.
+func TestGETAndNoContentType(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/?Action=ListSigningCertificates&UserName=nonexistent-user", nil)
-	req.Header.Set("Authorization", auth)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 404 || !strings.Contains(string(b), iamspec.MsgNoSuchUser("nonexistent-user")) {
-		t.Errorf("GET: %d %s", resp.StatusCode, b)
+	signRequest(t, req, nil, sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "us-east-1", time.Now())
+	status, _, b := do(t, srv.HTTPClient(), req)
+	if status != 404 || !strings.Contains(b, iamspec.MsgNoSuchUser("nonexistent-user")) {
+		t.Errorf("GET: %d %s", status, b)
 	}
 
-	req, _ = http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("Action=ListSigningCertificates&UserName=Bob"))
-	req.Header.Set("Authorization", auth)
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, _, b = send(t, srv, http.MethodPost, "", signed, "Action=ListSigningCertificates&UserName=Bob")
+	if status != 200 || !strings.Contains(b, "<IsTruncated>false</IsTruncated>") {
+		t.Errorf("POST without Content-Type: %d %s", status, b)
 	}
-	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "<IsTruncated>false</IsTruncated>") {
-		t.Errorf("POST without Content-Type: %d %s", resp.StatusCode, b)
+}
+
+// TestRefusedRequestShapes sends requests that are not awsquery at all:
+// each gets IAM's error document and a 4xx, never a 5xx.
+func TestRefusedRequestShapes(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	big := "Action=ListSigningCertificates&Marker=" + strings.Repeat("A", 1<<20)
+	for _, tt := range []struct {
+		name, method, contentType, body string
+		status                          int
+		code                            string
+	}{
+		{"PUT", http.MethodPut, "application/x-www-form-urlencoded", "Action=ListSigningCertificates", 405, "MethodNotAllowed"},
+		{"DELETE", http.MethodDelete, "", "", 405, "MethodNotAllowed"},
+		{"PATCH", http.MethodPatch, "", "", 405, "MethodNotAllowed"},
+		{"JSON body", http.MethodPost, "application/json", `{"Action":"ListSigningCertificates"}`, 400, "InvalidQueryParameter"},
+		{"bad percent-encoding", http.MethodPost, "application/x-www-form-urlencoded", "Action=ListSigningCertificates&Marker=%zz", 400, "InvalidQueryParameter"},
+		{"body over 1 MiB", http.MethodPost, "application/x-www-form-urlencoded", big, 400, "InvalidQueryParameter"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, h, body := send(t, srv, tt.method, tt.contentType, signed, tt.body)
+			var got errorResponse
+			if err := xml.Unmarshal([]byte(body), &got); err != nil {
+				t.Fatalf("not IAM's error document: %v\n%.300s", err, body)
+			}
+			if status != tt.status || got.Code != tt.code || got.Type != "Sender" || got.RequestID != h.Get("X-Amzn-Requestid") {
+				t.Errorf("got %d %+v, want %d %s", status, got, tt.status, tt.code)
+			}
+		})
 	}
 }
 
@@ -208,7 +286,7 @@ func TestRequestIDsUnique(t *testing.T) {
 func TestCallerCredentials(t *testing.T) {
 	ctx := context.Background()
 	asBob := func(o *iam.Options) {
-		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", "secret", "")
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", sigcerttest.DefaultSecretAccessKey, "")
 	}
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
@@ -287,4 +365,202 @@ func TestServerUsers(t *testing.T) {
 		}
 	}()
 	srv.AddUser("no spaces allowed")
+}
+
+// TestCloseBoundedWithStalledClients holds connections that stopped in the
+// middle of a request's headers, in the middle of its body, and idle ones:
+// Close must still return promptly, and close them all.
+func TestCloseBoundedWithStalledClients(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer()
+	var mu sync.Mutex
+	active := 0
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		mu.Lock()
+		defer mu.Unlock()
+		if st == http.StateActive {
+			active++
+		}
+	}
+	srv.Start()
+	if _, err := srv.Client().ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{}); err != nil {
+		t.Fatal(err) // leaves an idle keep-alive connection in the client
+	}
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	const each = 8
+	var conns []net.Conn
+	for i := range 2 * each {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		partial := "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Ty" // headers cut short
+		if i%2 == 1 {
+			partial = "POST / HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+				"Content-Length: 1000\r\n\r\nAction=List" // body cut short
+		}
+		if _, err := c.Write([]byte(partial)); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	// Wait until the server is reading the body-stalled requests.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := active
+		mu.Unlock()
+		if n >= 1+each || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+
+	start := time.Now()
+	done := make(chan struct{})
+	go func() { srv.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return within 5 s")
+	}
+	t.Logf("Close returned in %v with %d stalled connections", time.Since(start).Round(time.Millisecond), len(conns))
+	for i, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		b := make([]byte, 512)
+		for {
+			n, err := c.Read(b)
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					t.Errorf("connection %d still open after Close", i)
+				}
+				break
+			}
+			_ = n // an answer (such as 400 for the cut header) is fine; then EOF
+		}
+	}
+}
+
+// TestReadHeaderTimeout: a client that never finishes its headers loses
+// its connection after Config.ReadHeaderTimeout.
+func TestReadHeaderTimeout(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer()
+	if srv.Config.ReadHeaderTimeout == 0 || srv.Config.ReadTimeout == 0 || srv.Config.IdleTimeout == 0 {
+		t.Errorf("default timeouts not set: %+v", srv.Config)
+	}
+	srv.Config.ReadHeaderTimeout = 50 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	c, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err = io.ReadAll(c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Error("the server kept a header-stalled connection open")
+	}
+}
+
+// TestStartTLS serves HTTPS with a certificate the server's own clients
+// trust, so the SDK's HTTPS path runs.
+func TestStartTLS(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer("Bob")
+	srv.StartTLS()
+	defer srv.Close()
+	if !strings.HasPrefix(srv.URL, "https://127.0.0.1:") {
+		t.Errorf("URL %s", srv.URL)
+	}
+	cert := srv.Certificate()
+	if cert == nil || len(cert.IPAddresses) == 0 || !cert.IPAddresses[0].Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Fatalf("Certificate() = %+v", cert)
+	}
+	ctx := context.Background()
+	if _, err := srv.Client().UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+		UserName: aws.String("Bob"), CertificateBody: aws.String(certgen.Valid().PEM)}); err != nil {
+		t.Fatalf("upload over HTTPS: %v", err)
+	}
+	if got := len(srv.Certificates("Bob")); got != 1 {
+		t.Errorf("Bob holds %d certificates", got)
+	}
+	// A client that does not trust the certificate is refused by TLS.
+	_, err := iam.New(iam.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider(sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, "")}).
+		ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{})
+	if err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("untrusting client: %v", err)
+	}
+	if srv := sigcerttest.NewServer(); srv.Certificate() != nil {
+		srv.Close()
+		t.Error("an HTTP server has a certificate")
+	} else {
+		srv.Close()
+	}
+}
+
+// TestOneClient: Client without options is one client, on the server's one
+// HTTP client.
+func TestOneClient(t *testing.T) {
+	srv := sigcerttest.NewServer()
+	defer srv.Close()
+	if srv.Client() != srv.Client() {
+		t.Error("Client() returns a new client each time")
+	}
+	if srv.HTTPClient() == nil || srv.HTTPClient() != srv.HTTPClient() {
+		t.Error("HTTPClient() is not one client")
+	}
+	if srv.Client(func(*iam.Options) {}) == srv.Client() {
+		t.Error("Client with options returned the shared client")
+	}
+	var zero sigcerttest.Server
+	zero.Close() // a zero Server closes without panicking
+}
+
+// TestHandlerMounted mounts the endpoint under a prefix in another server:
+// signatures still verify against the path the client sent.
+func TestHandlerMounted(t *testing.T) {
+	srv := sigcerttest.NewUnstartedServer("Bob")
+	defer srv.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/iam/", http.StripPrefix("/iam", srv.Handler()))
+	other := httptest.NewServer(mux)
+	defer other.Close()
+	client := iam.New(iam.Options{Region: "eu-west-1", BaseEndpoint: aws.String(other.URL + "/iam/"), Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider(sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, ""),
+		HTTPClient:  other.Client()})
+	if _, err := client.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: aws.String("Bob")}); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Requests(iamspec.OpList) != 1 {
+		t.Errorf("Requests = %d", srv.Requests(iamspec.OpList))
+	}
+}
+
+// TestZeroServer: a zero Server is usable as a Handler and closes cleanly.
+func TestZeroServer(t *testing.T) {
+	var srv sigcerttest.Server
+	srv.AddUser("Bob")
+	if got := strings.Join(srv.Users(), ","); got != "Bob,sigcerttest" {
+		t.Errorf("Users %s", got)
+	}
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/?Action=ListSigningCertificates", nil))
+	if w.Code != 403 || !strings.Contains(w.Body.String(), iamspec.CodeMissingAuthToken) {
+		t.Errorf("unsigned request to a zero Server: %d %s", w.Code, w.Body)
+	}
+	if srv.Requests(iamspec.OpList) != 1 {
+		t.Errorf("Requests = %d", srv.Requests(iamspec.OpList))
+	}
+	srv.Reset()
+	if got := strings.Join(srv.Users(), ","); got != "Bob,sigcerttest" {
+		t.Errorf("Users after Reset %s", got)
+	}
+	srv.Close()
+	srv.Close()
 }
