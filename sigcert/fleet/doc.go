@@ -1,0 +1,62 @@
+// Package fleet puts signing certificates on many IAM users at once, and
+// audits what an account's users hold.
+//
+// # Applying
+//
+// A Runner takes one Entry per user (the user, the certificate, Ensure or
+// Rotate with its sigcert.RotatePolicy) and runs them through one
+// *sigcert.Uploader, Concurrency at a time:
+//
+//	r := &fleet.Runner{API: iam.NewFromConfig(cfg), Rate: 15, Burst: 5}
+//	rep, err := r.Run(ctx, entries)
+//	var bad *fleet.InvalidEntriesError
+//	switch {
+//	case errors.As(err, &bad): // nothing was sent; bad.Problems lists every problem
+//	case err != nil:           // ctx ended; rep says which entries did not run
+//	}
+//	for _, res := range rep.Results { ... res.Status, res.Err, res.Report ... }
+//
+// Entries are checked before anything is sent: empty fields, a bad mode or
+// policy, sigcert's pre-flight refusals (a private key, an expired
+// certificate, ...), a user named twice (IAM user names ignore case), and
+// one certificate on two users, which IAM would refuse as
+// DuplicateCertificate. Every problem is listed in one
+// *InvalidEntriesError.
+//
+// A run is safe to repeat. Ensure and Rotate find work already done, so
+// after a crash, a cancel or a failed entry, running the same entries again
+// does only what is left; a rerun of a finished run only lists.
+//
+// # Rate
+//
+// IAM limits each account's request rate and answers Throttling beyond it.
+// A Runner sets one adaptive retryer (the SDK's retry.NewAdaptiveMode) on
+// every call: it retries throttled attempts and slows every goroutine down
+// together. Starting from nothing, it backs off hard on the first
+// Throttling, so give Rate as well, a little under the account's rate: it
+// is an x/time/rate limiter run as SDK middleware, taking one token per HTTP
+// attempt (retries included), and a run then takes about its calls ÷ Rate.
+// RateLimit gives the same limiter to any client or Uploader.
+//
+// # Scale
+//
+// One process is enough. IAM's per-account request rate, not this machine,
+// bounds a run: each entry spends its time waiting on IAM, and the default
+// 16 goroutines already keep more requests in flight than a rate of a few
+// hundred a second needs (rate × latency). More goroutines only queue
+// behind the rate. Memory grows with the entries and their results, not
+// with the goroutines. Many accounts are many runs, one per account, each
+// with its own credentials (a profile or an assumed role) and its own
+// account's rate; they share nothing and can run side by side.
+//
+// # Auditing
+//
+// An Auditor lists the signing certificates of the given users, or of every
+// user of the account (ListUsers, all pages, through UserLister, which
+// *iam.Client satisfies), and reports for each its status, NotAfter, days
+// left, key, subject, or why it does not parse. Its findings flag what
+// needs attention: Active certificates expiring soon or already expired,
+// users at IAM's quota of two or without an Active certificate, one
+// certificate on two users, RSA keys under 2048 bits, and users whose
+// certificates could not be listed. Audit.Flagged is the gate for CI.
+package fleet
