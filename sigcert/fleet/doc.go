@@ -7,7 +7,7 @@
 // Rotate with its sigcert.RotatePolicy) and runs them through one
 // *sigcert.Uploader, Concurrency at a time:
 //
-//	r := &fleet.Runner{API: iam.NewFromConfig(cfg), Rate: 15, Burst: 5}
+//	r := &fleet.Runner{API: iam.NewFromConfig(cfg), Rate: 10, Burst: 5} // under your account's rate
 //	rep, err := r.Run(ctx, entries)
 //	var bad *fleet.InvalidEntriesError
 //	switch {
@@ -30,6 +30,8 @@
 // # Rate
 //
 // IAM limits each account's request rate and answers Throttling beyond it.
+// It publishes no figure for that rate that we found: find your account's by
+// watching Summary.Throttled, which counts the attempts IAM throttled.
 // A Runner sets one adaptive retryer (the SDK's retry.NewAdaptiveMode) on
 // every call: it retries throttled attempts and slows every goroutine down
 // together. Starting from nothing, it backs off hard on the first

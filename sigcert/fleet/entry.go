@@ -164,6 +164,12 @@ func validateEntries(entries []Entry, checker *sigcert.Uploader) error {
 			if field == "CertificateBody" {
 				continue
 			}
+			// The name was refused before the body was looked at: check
+			// the body alone, for its own problems and its fingerprint.
+			if parsed, err = checker.Check(sigcert.Request{CertificateBody: e.CertificateBody}); err != nil {
+				add(i, "CertificateBody", err)
+				continue
+			}
 		}
 		ident := bodyIdentity(e.CertificateBody)
 		if parsed != nil {
