@@ -43,7 +43,7 @@ func newCerts(n int) []string {
 }
 
 // give attaches body to user directly, as an earlier rotation would have.
-func give(t *testing.T, api sigcert.API, user, body string) {
+func give(t testing.TB, api sigcert.API, user, body string) {
 	t.Helper()
 	if _, err := sigcert.NewUploader(api).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body}); err != nil {
 		t.Fatalf("give %s a certificate: %v", user, err)

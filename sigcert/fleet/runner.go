@@ -52,6 +52,15 @@ type Runner struct {
 	// once per attempt of its own (Ensure lists before uploading again).
 	Retryer aws.Retryer
 
+	// Deliver, if set, receives each entry's Result as the entry ends, one
+	// call at a time, and Run keeps none: Report.Results is nil and only
+	// the Summary is returned. A Result holds the certificates the user
+	// ends with, parsed (about 6 KB for a rotation), so this keeps a run's
+	// memory flat however many entries it has; write each one out (a JSON
+	// line, a table row) instead. The NotRun results of a cancelled run are
+	// delivered too, after the others.
+	Deliver func(Result)
+
 	// Extension points, on purpose not here yet (issue 12):
 	//   - DryRun bool: plan each entry with sigcert's PlanEnsure/PlanRotate,
 	//     sending no write. It goes into runEntry's switch on Mode, with a
@@ -60,8 +69,9 @@ type Runner struct {
 	//     step events through WithStepObserver added to the Uploader's
 	//     options in init.
 
-	once sync.Once
-	up   *sigcert.Uploader
+	once      sync.Once
+	up        *sigcert.Uploader
+	deliverMu sync.Mutex
 }
 
 // Status is what became of an entry.
@@ -139,8 +149,8 @@ func sum(m map[string]int) int {
 	return n
 }
 
-// Report is the outcome of a Run: a Result per entry, in entry order, and
-// their Summary.
+// Report is the outcome of a Run: a Result per entry, in entry order
+// (none if Runner.Deliver took them), and their Summary.
 type Report struct {
 	Results []Result
 	Summary Summary
@@ -169,7 +179,7 @@ func (r *Runner) init() {
 //
 // If any entry is invalid (see Validate), Run sends nothing and returns an
 // *InvalidEntriesError listing every problem, with a nil Report. Otherwise
-// the Report has a Result for every entry. An entry that fails does not stop
+// every entry has a Result, in the Report or given to Deliver. An entry that fails does not stop
 // the others; when ctx ends, entries not yet started are NotRun, and Run
 // returns the Report with ctx's error.
 //
@@ -186,7 +196,23 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	}
 	start := time.Now()
 	run := newCounters()
-	results := make([]Result, len(entries))
+	var (
+		results []Result
+		tally   statusTally
+	)
+	if r.Deliver == nil {
+		results = make([]Result, len(entries))
+	}
+	done := func(res Result) {
+		tally.add(res.Status)
+		if r.Deliver == nil {
+			results[res.Index] = res
+			return
+		}
+		r.deliverMu.Lock()
+		defer r.deliverMu.Unlock()
+		r.Deliver(res)
+	}
 	workers := r.Concurrency
 	if workers <= 0 {
 		workers = DefaultConcurrency
@@ -202,7 +228,7 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = r.runEntry(ctx, run, i, entries[i])
+				done(r.runEntry(ctx, run, i, entries[i]))
 			}
 		}()
 	}
@@ -221,22 +247,14 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	close(jobs)
 	wg.Wait()
 	for i := next; i < len(entries); i++ {
-		results[i] = notRun(ctx, i, entries[i])
+		done(notRun(ctx, i, entries[i]))
 	}
 
 	rep := &Report{Results: results, Summary: Summary{Entries: len(entries)}}
-	for _, res := range results {
-		switch res.Status {
-		case Changed:
-			rep.Summary.Changed++
-		case Unchanged:
-			rep.Summary.Unchanged++
-		case Failed:
-			rep.Summary.Failed++
-		case NotRun:
-			rep.Summary.NotRun++
-		}
-	}
+	tally.mu.Lock()
+	rep.Summary.Changed, rep.Summary.Unchanged = tally.n[Changed], tally.n[Unchanged]
+	rep.Summary.Failed, rep.Summary.NotRun = tally.n[Failed], tally.n[NotRun]
+	tally.mu.Unlock()
 	run.mu.Lock()
 	rep.Summary.Calls, rep.Summary.Attempts, rep.Summary.Throttled = run.calls, run.attempts, run.throttled
 	run.mu.Unlock()
@@ -293,4 +311,19 @@ func (r *Runner) runEntry(ctx context.Context, run *counters, i int, e Entry) Re
 	res.Duration = time.Since(start)
 	res.Calls = tally.total()
 	return res
+}
+
+// statusTally counts results by status as they end.
+type statusTally struct {
+	mu sync.Mutex
+	n  map[Status]int
+}
+
+func (t *statusTally) add(s Status) {
+	t.mu.Lock()
+	if t.n == nil {
+		t.n = map[Status]int{}
+	}
+	t.n[s]++
+	t.mu.Unlock()
 }

@@ -221,3 +221,28 @@ func TestRateSpacesEveryAttempt(t *testing.T) {
 		t.Errorf("%d requests took %v at %d/s; the rate allows no less than %v", len(names), elapsed, perSecond, floor)
 	}
 }
+
+func TestDeliverGetsEveryResultAndTheReportKeepsNone(t *testing.T) {
+	names := users(20)
+	fake := sigcerttest.NewFake(names...)
+	var entries []fleet.Entry
+	for i, body := range newCerts(len(names)) {
+		entries = append(entries, fleet.Entry{UserName: names[i], CertificateBody: body, Mode: fleet.Ensure})
+	}
+	seen := map[int]fleet.Status{}
+	r := &fleet.Runner{API: fake, Concurrency: 4, Deliver: func(res fleet.Result) {
+		seen[res.Index] = res.Status // unguarded: Deliver is called one at a time
+	}}
+	rep, err := r.Run(context.Background(), entries)
+	if err != nil || rep.Results != nil {
+		t.Fatalf("err %v, %d results kept", err, len(rep.Results))
+	}
+	if len(seen) != len(names) || rep.Summary.Changed != len(names) {
+		t.Errorf("delivered %d of %d; summary %+v", len(seen), len(names), rep.Summary)
+	}
+	for i, st := range seen {
+		if st != fleet.Changed {
+			t.Errorf("entry %d: %s", i, st)
+		}
+	}
+}
