@@ -12,7 +12,7 @@
 //	var bad *fleet.InvalidEntriesError
 //	switch {
 //	case errors.As(err, &bad): // nothing was sent; bad.Problems lists every problem
-//	case err != nil:           // ctx ended; rep says which entries did not run
+//	case err != nil:           // ctx ended (rep says which entries did not run), or no API
 //	}
 //	for _, res := range rep.Results { ... res.Status, res.Err, res.Report ... }
 //
@@ -50,6 +50,25 @@
 // with the goroutines. Many accounts are many runs, one per account, each
 // with its own credentials (a profile or an assumed role) and its own
 // account's rate; they share nothing and can run side by side.
+//
+// Measured against the local endpoint (sigcerttest.Server) with 20 ms on
+// every request and Rate 200, Burst 20, default Concurrency:
+//
+//	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x ./sigcert/fleet
+//
+//	rotate 1,000 users        19.93 s   floor (calls ÷ rate) 20.0 s   4 calls a user   0 failures
+//	ensure 1,000 holders       4.92 s   floor 5.0 s                   1 call a user    0 failures
+//
+// A run takes its floor: the rate is the bound, not the process. (Rotate's
+// four calls are list, list, upload, deactivate.) Memory, rotating against
+// an IAM that stores nothing:
+//
+//	SIGCERT_SCALE=1 go test -run FleetMemory -v ./sigcert/fleet
+//
+// keeping every Result costs about 6.3 KB a user (60 MiB at 10,000, mostly
+// the parsed certificates each Result carries); with Deliver the live heap
+// after the run is back where it started, at 1,000 users and at 10,000
+// alike.
 //
 // # Auditing
 //

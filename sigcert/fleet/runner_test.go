@@ -3,10 +3,13 @@ package fleet_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamkit/signingcert/sigcert"
@@ -244,5 +247,42 @@ func TestDeliverGetsEveryResultAndTheReportKeepsNone(t *testing.T) {
 		if st != fleet.Changed {
 			t.Errorf("entry %d: %s", i, st)
 		}
+	}
+}
+
+func TestRateLimitTakesATokenForEveryAttemptRetriesIncluded(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.Inject(sigcerttest.Fault{Action: "ListSigningCertificates", Count: 2, Code: "Throttling"})
+	limit := fleet.RateLimit(50, 1)
+	// The same limiter given twice (client and Uploader) is one limiter:
+	// count the rate middlewares in the stack once every option has run.
+	limiters := 0
+	inspect := func(o *iam.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			limiters = 0
+			for _, id := range st.Finalize.List() {
+				if strings.HasPrefix(id, "SigcertFleetRateLimit") {
+					limiters++
+				}
+			}
+			return nil
+		})
+	}
+	up := sigcert.NewUploader(srv.Client(limit), sigcert.WithAPIOptions(limit, inspect))
+	start := time.Now()
+	if _, err := up.List(context.Background(), "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	// One call, three attempts: at 50/s with no burst, the third waits for
+	// the second token after the first.
+	if got := time.Since(start); got < 40*time.Millisecond {
+		t.Errorf("3 attempts at 50/s took %v, want at least 40 ms", got)
+	}
+	if limiters != 1 {
+		t.Errorf("%d rate-limit middlewares in the stack, want 1", limiters)
+	}
+	if n := srv.Requests("ListSigningCertificates"); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
 	}
 }
