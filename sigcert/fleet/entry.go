@@ -85,6 +85,8 @@ type Problem struct {
 	Err error
 }
 
+// String describes the problem on one line, naming the entry, its user and
+// the field; it never holds the certificate body.
 func (p Problem) String() string {
 	who := p.Entry
 	if p.UserName != "" {
@@ -99,6 +101,7 @@ type InvalidEntriesError struct {
 	Problems []Problem
 }
 
+// Error lists every problem, one a line.
 func (e *InvalidEntriesError) Error() string {
 	if e == nil || len(e.Problems) == 0 {
 		return "fleet: invalid entries"

@@ -50,6 +50,9 @@ type Runner struct {
 	// Throttling, which is what IAM asks of clients. Setting it replaces
 	// whatever retryer API was built with; sigcert still sends each upload
 	// once per attempt of its own (Ensure lists before uploading again).
+	// Every retry also draws on the retryer's retry quota (the SDK's
+	// token bucket, refilled by successes): under throttling without a
+	// Rate it can run out, and the throttled calls then fail.
 	Retryer aws.Retryer
 
 	// Deliver, if set, receives each entry's Result as the entry ends, one
