@@ -136,7 +136,9 @@ func loadManifest(path string, opts ...sigcert.Option) ([]fleet.Entry, error) {
 		return nil, fail(fmt.Errorf("cannot read the manifest: %w", err))
 	}
 	m := &manifestLoad{dir: filepath.Dir(path), certNames: map[int]string{}}
-	entries, ok := m.parse(data)
+	// Editors on Windows may start a UTF-8 file with a byte order mark,
+	// which JSON does not allow; it carries no meaning, so it is skipped.
+	entries, ok := m.parse(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
 	if !ok {
 		return nil, &manifestError{Path: path, Problems: m.problems}
 	}

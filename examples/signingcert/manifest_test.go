@@ -89,6 +89,13 @@ func TestLoadManifestReadsEveryMemberAndItsDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A byte order mark before the document changes nothing.
+	if err := os.WriteFile(path, append([]byte("\xef\xbb\xbf"), mustRead(t, path)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := loadManifest(path); err != nil || !cmp.Equal(got, again) {
+		t.Errorf("with a byte order mark: %v", err)
+	}
 	var policies []sigcert.RotatePolicy
 	for _, e := range got {
 		policies = append(policies, e.Policy)
@@ -226,4 +233,13 @@ func TestLoadManifestRefusesABadDocument(t *testing.T) {
 		!strings.Contains(err.Error(), "cannot read the manifest") {
 		t.Errorf("missing manifest: %v", err)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -182,9 +182,9 @@ func (r *Runner) init() {
 //
 // If any entry is invalid (see Validate), Run sends nothing and returns an
 // *InvalidEntriesError listing every problem, with a nil Report. Otherwise
-// every entry has a Result, in the Report or given to Deliver. An entry that fails does not stop
-// the others; when ctx ends, entries not yet started are NotRun, and Run
-// returns the Report with ctx's error.
+// every entry has a Result, in the Report or given to Deliver. An entry
+// that fails does not stop the others; when ctx ends, entries not yet
+// started are NotRun, and Run returns the Report with ctx's error.
 //
 // Run is safe to rerun with the same entries after a crash, a cancel or
 // failures: Ensure and Rotate find the work already done and do only what
