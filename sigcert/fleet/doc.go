@@ -56,10 +56,12 @@
 //
 //	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x ./sigcert/fleet
 //
-//	rotate 1,000 users        19.93 s   floor (calls ÷ rate) 20.0 s   4 calls a user   0 failures
-//	ensure 1,000 holders       4.92 s   floor 5.0 s                   1 call a user    0 failures
+//	                      time (3 runs)       floor = calls ÷ rate   × floor        calls a user   failures
+//	rotate 1,000 users    19.93 s – 20.49 s   20.0 s                 0.999 – 1.025  4              0
+//	ensure 1,000 holders   4.92 s –  5.42 s    5.0 s                 0.984 – 1.083  1              0
 //
-// A run takes its floor: the rate is the bound, not the process. (Rotate's
+// (on 2 cores shared with other work). A run takes its floor: the rate is
+// the bound, not the process. (Rotate's
 // four calls are list, list, upload, deactivate.) Memory, rotating against
 // an IAM that stores nothing:
 //
