@@ -80,7 +80,7 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Receiver", Code: iamspec.CodeServiceFailure, Message: "boom"}},
 		{"missing body", auth, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidation("CertificateBody", "Member must not be null")}},
+				Message: iamspec.MsgValidationNull("CertificateBody", "Member must not be null")}},
 		{"MaxItems not a number", auth, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("MaxItems", "Member must be an integer")}},
