@@ -235,6 +235,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case f.Code != "":
 		errorResponse(f.errorAnswer(), f.status(), requestID).write(w, requestID)
 		return
+	case f.ApplyThenCode != "":
+		if decodeErr == nil {
+			s.respond(q, requestID)
+		}
+		errorResponse(f.applyThenAnswer(), f.applyThenStatus(), requestID).write(w, requestID)
+		return
 	}
 	if decodeErr != nil {
 		errorResponse(decodeErr, 0, requestID).write(w, requestID)
@@ -305,6 +311,9 @@ func (s *Server) respond(q queryRequest, requestID string) response {
 			return fail(err)
 		}
 		return okResponse(success(q.Action, requestID, nil))
+	case iamspec.OpCreateUser, iamspec.OpGetUser, iamspec.OpListUsers, iamspec.OpDeleteUser:
+		r, _ := s.respondUsers(q, requestID)
+		return r
 	}
 	return errorResponse(&iammodel.Error{Code: iamspec.CodeInvalidAction, Message: iamspec.MsgInvalidAction(q.Action)}, 0, requestID)
 }

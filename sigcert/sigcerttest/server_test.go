@@ -72,8 +72,8 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Sender", Code: iamspec.CodeMissingAuthToken, Message: iamspec.MsgMissingAuthToken}},
 		{"unknown key", "AWS4-HMAC-SHA256 Credential=AKIANOBODY/x", url.Values{"Action": {iamspec.OpList}}, 403,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}},
-		{"unknown action", auth, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
-			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateUser for version 2010-05-08"}},
+		{"unknown action", auth, url.Values{"Action": {"CreateRole"}, "RoleName": {"Eve"}}, 400,
+			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateRole for version 2010-05-08"}},
 		{"no action", auth, url.Values{"UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: iamspec.MsgInvalidAction("")}},
 		{"server fault", auth, url.Values{"Action": {"ServiceFailurePlease"}}, 500,
@@ -212,9 +212,9 @@ func TestCallerCredentials(t *testing.T) {
 	}
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
-	srv.AddAccessKey("AKIABOB", "Bob")
+	srv.AddAccessKeyWithSecret("AKIABOB", "secret", "Bob")
 	fake := sigcerttest.NewFake("Bob")
-	fake.AddAccessKey("AKIABOB", "Bob")
+	fake.AddAccessKeyWithSecret("AKIABOB", "secret", "Bob")
 	var anonErrs []error
 
 	for name, api := range map[string]interface {
