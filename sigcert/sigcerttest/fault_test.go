@@ -332,7 +332,9 @@ func TestApplyThenCode(t *testing.T) {
 	defer srv.Close()
 	fake := sigcerttest.NewFake("Bob")
 	for name, face := range map[string]struct {
-		api    interface{ Certificates(string) []types.SigningCertificate }
+		api interface {
+			Certificates(string) []types.SigningCertificate
+		}
 		inject func(sigcerttest.Fault)
 		upload func(*iam.UploadSigningCertificateInput) error
 	}{
