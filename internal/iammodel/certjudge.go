@@ -99,18 +99,20 @@ func walkCertificate(der []byte) (notBefore, notAfter time.Time, err error) {
 	if err := unmarshalAll(der, &outer); err != nil || !isSequence(outer) {
 		return bad("the certificate is not one DER SEQUENCE")
 	}
-	parts, err := elements(outer.Bytes)
-	if err != nil || len(parts) != 3 {
+	parts, partsErr := elements(outer.Bytes)
+	if len(parts) < 3 {
 		return bad("the certificate is not tbsCertificate, signatureAlgorithm, signatureValue")
 	}
 	tbs, sigAlg, sig := parts[0], parts[1], parts[2]
 	if !isSequence(tbs) || !isAlgorithmIdentifier(sigAlg) || !isUniversal(sig, asn1.TagBitString) {
 		return bad("the certificate's outer fields have the wrong types")
 	}
-	fields, err := elements(tbs.Bytes)
-	if err != nil {
-		return bad("tbsCertificate: " + err.Error())
+	if partsErr != nil || len(parts) > 3 {
+		return time.Time{}, time.Time{}, errNoRoom
 	}
+	// A damaged element ends the list; what came before it is judged
+	// first, so that the error names the field that is wrong.
+	fields, tbsErr := elements(tbs.Bytes)
 	i := 0
 	if i < len(fields) && isContext(fields[i], 0) {
 		var version int
@@ -120,7 +122,7 @@ func walkCertificate(der []byte) (notBefore, notAfter time.Time, err error) {
 		i++
 	}
 	if len(fields) < i+6 {
-		return bad("tbsCertificate lacks fields")
+		return bad("tbsCertificate lacks fields or one is not DER")
 	}
 	// Any INTEGER is a serial number here, negative ones included: Go
 	// refuses those, other parsers do not, and nothing shows that IAM does.
@@ -131,8 +133,16 @@ func walkCertificate(der []byte) (notBefore, notAfter time.Time, err error) {
 	if !isAlgorithmIdentifier(fields[i+1]) {
 		return bad("the signature algorithm is not an AlgorithmIdentifier")
 	}
-	if !isName(fields[i+2]) || !isName(fields[i+4]) {
-		return bad("the issuer or subject is not a Name")
+	// RFC 5280 §4.1.1.2: the two signature algorithms MUST be the same.
+	// Go's parser and Java's ("Signature algorithm mismatch") both refuse
+	// a certificate where they differ.
+	if !bytes.Equal(fields[i+1].FullBytes, sigAlg.FullBytes) {
+		return bad("the inner and outer signature algorithms differ")
+	}
+	for _, name := range []asn1.RawValue{fields[i+2], fields[i+4]} {
+		if err := checkName(name); err != nil {
+			return time.Time{}, time.Time{}, err
+		}
 	}
 	notBefore, notAfter, err = validity(fields[i+3])
 	if err != nil {
@@ -143,19 +153,36 @@ func walkCertificate(der []byte) (notBefore, notAfter time.Time, err error) {
 		!isAlgorithmIdentifier(spki[0]) || !isUniversal(spki[1], asn1.TagBitString) {
 		return bad("the subject public key info is not { AlgorithmIdentifier, BIT STRING }")
 	}
-	// Then the optional [1], [2] and [3], each at most once and in order.
+	if err := checkRSAKey(spki[0], spki[1]); err != nil {
+		return bad(err.Error())
+	}
+	// Then the optional [1], [2] and [3], each at most once and in order,
+	// and nothing else. Go's parser ignores what follows them (see
+	// divergence_test.go); RFC 5280's structure has no room for it.
+	if tbsErr != nil {
+		return time.Time{}, time.Time{}, errNoRoom
+	}
 	next := 1
 	for _, f := range fields[i+6:] {
 		if f.Class != asn1.ClassContextSpecific || f.Tag < next || f.Tag > 3 {
-			return bad("unexpected field after the subject public key info")
+			return time.Time{}, time.Time{}, errNoRoom
 		}
 		next = f.Tag + 1
-		if f.Tag == 3 && !isExtensions(f) {
-			return bad("the extensions are not a SEQUENCE of { OID, BOOLEAN OPTIONAL, OCTET STRING }")
+		if f.Tag == 3 {
+			if err := checkExtensions(f); err != nil {
+				return time.Time{}, time.Time{}, err
+			}
 		}
 	}
 	return notBefore, notAfter, nil
 }
+
+// errNoRoom refuses what RFC 5280's structure has no room for, and Go's
+// parser ignores: data after the signature value, after an attribute's
+// value in a Name, after the subject public key info that is not one of the
+// optional fields there, or after the extensions' SEQUENCE inside [3], and
+// an empty list of extensions (SIZE (1..MAX)).
+var errNoRoom = errors.New("data that RFC 5280's structure has no room for")
 
 func bad(reason string) (time.Time, time.Time, error) {
 	return time.Time{}, time.Time{}, errors.New(reason)
@@ -174,13 +201,14 @@ func unmarshalAll(b []byte, v any) error {
 }
 
 // elements splits the contents of a constructed value into its elements.
+// On an error it returns the elements before the damaged one.
 func elements(b []byte) ([]asn1.RawValue, error) {
 	var out []asn1.RawValue
 	for len(b) > 0 {
 		var v asn1.RawValue
 		rest, err := asn1.Unmarshal(b, &v)
 		if err != nil {
-			return nil, err
+			return out, err
 		}
 		out = append(out, v)
 		b = rest
@@ -214,65 +242,101 @@ func isAlgorithmIdentifier(v asn1.RawValue) bool {
 	return isUniversal(parts[0], asn1.TagOID) && unmarshalAll(parts[0].FullBytes, &oid) == nil
 }
 
-// isName: SEQUENCE OF SET OF SEQUENCE { OBJECT IDENTIFIER, ANY }. The
+// checkName: SEQUENCE OF SET OF SEQUENCE { OBJECT IDENTIFIER, ANY }. The
 // values' string types and characters are not judged (Go refuses a
-// PrintableString with '_' or '@'; IAM is not known to).
-func isName(v asn1.RawValue) bool {
+// PrintableString with '_' or '@'; IAM is not known to). Data after an
+// attribute's value is errNoRoom: Go's parser ignores it, Java's refuses
+// it ("AVA, extra bytes").
+func checkName(v asn1.RawValue) error {
+	errShape := errors.New("the issuer or subject is not a Name")
 	if !isSequence(v) {
-		return false
+		return errShape
 	}
 	rdns, err := elements(v.Bytes)
 	if err != nil {
-		return false
+		return errShape
 	}
 	for _, rdn := range rdns {
 		if !isUniversal(rdn, asn1.TagSet) || !rdn.IsCompound {
-			return false
+			return errShape
 		}
 		atvs, err := elements(rdn.Bytes)
 		if err != nil || len(atvs) == 0 {
-			return false
+			return errShape
 		}
 		for _, atv := range atvs {
 			parts, err := elements(atv.Bytes)
 			var oid asn1.ObjectIdentifier
-			if !isSequence(atv) || err != nil || len(parts) != 2 ||
+			if !isSequence(atv) || len(parts) < 2 ||
 				!isUniversal(parts[0], asn1.TagOID) || unmarshalAll(parts[0].FullBytes, &oid) != nil {
-				return false
+				return errShape
+			}
+			if err != nil || len(parts) > 2 {
+				return errNoRoom
 			}
 		}
 	}
-	return true
+	return nil
 }
 
-// isExtensions: [3] EXPLICIT SEQUENCE SIZE (1..MAX) OF Extension. The
+// checkExtensions: [3] EXPLICIT SEQUENCE SIZE (1..MAX) OF Extension. The
 // extensions' values are not judged (Go refuses a URI SAN it cannot parse;
 // IAM is not known to).
-func isExtensions(v asn1.RawValue) bool {
+func checkExtensions(v asn1.RawValue) error {
+	errShape := errors.New("the extensions are not a SEQUENCE of { OID, BOOLEAN OPTIONAL, OCTET STRING }")
 	if !v.IsCompound {
-		return false
+		return errShape
 	}
 	var seq asn1.RawValue
-	if unmarshalAll(v.Bytes, &seq) != nil || !isSequence(seq) {
-		return false
+	rest, err := asn1.Unmarshal(v.Bytes, &seq)
+	if err != nil || !isSequence(seq) {
+		return errShape
+	}
+	if len(rest) > 0 {
+		return errNoRoom
 	}
 	exts, err := elements(seq.Bytes)
-	if err != nil || len(exts) == 0 {
-		return false
+	if err != nil {
+		return errShape
+	}
+	if len(exts) == 0 {
+		return errNoRoom
 	}
 	for _, e := range exts {
 		parts, err := elements(e.Bytes)
 		if !isSequence(e) || err != nil || len(parts) < 2 || len(parts) > 3 || !isUniversal(parts[0], asn1.TagOID) {
-			return false
+			return errShape
 		}
 		if len(parts) == 3 && !isUniversal(parts[1], asn1.TagBoolean) {
-			return false
+			return errShape
 		}
 		if !isUniversal(parts[len(parts)-1], asn1.TagOctetString) {
-			return false
+			return errShape
 		}
 	}
-	return true
+	return nil
+}
+
+var oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+
+// checkRSAKey checks an rsaEncryption key is RSAPublicKey ::= SEQUENCE {
+// modulus INTEGER, publicExponent INTEGER } with both positive (RFC 3279
+// §2.3.1). Every X.509 parser decodes the key of an algorithm it knows;
+// other algorithms' keys, such as EC points on curves Go does not know,
+// are not judged.
+func checkRSAKey(alg, key asn1.RawValue) error {
+	parts, _ := elements(alg.Bytes)
+	var oid asn1.ObjectIdentifier
+	if len(parts) == 0 || unmarshalAll(parts[0].FullBytes, &oid) != nil || !oid.Equal(oidRSAEncryption) {
+		return nil
+	}
+	var bits asn1.BitString
+	var rsa struct{ N, E *big.Int }
+	if unmarshalAll(key.FullBytes, &bits) != nil || bits.BitLength%8 != 0 ||
+		unmarshalAll(bits.Bytes, &rsa) != nil || rsa.N.Sign() <= 0 || rsa.E.Sign() <= 0 {
+		return errors.New("the RSA public key is not SEQUENCE { modulus, publicExponent } of positive INTEGERs")
+	}
+	return nil
 }
 
 // validity reads Validity ::= SEQUENCE { notBefore Time, notAfter Time }.
