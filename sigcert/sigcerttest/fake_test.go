@@ -234,3 +234,28 @@ func TestZeroFakeHoldsTheDefaultUser(t *testing.T) {
 		t.Fatalf("zero Fake GetUser = %+v, %v", out, err)
 	}
 }
+
+// TestLibraryCopesWithExpired checks nothing in sigcert errors over a
+// listed certificate whose status is Expired, IAM's third status.
+func TestLibraryCopesWithExpired(t *testing.T) {
+	ctx := context.Background()
+	f := sigcerttest.NewFake("Bob")
+	old := certgen.Valid()
+	out, err := f.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{
+		UserName: aws.String("Bob"), CertificateBody: aws.String(old.PEM)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.MarkExpired("Bob", *out.Certificate.CertificateId)
+	u := sigcert.NewUploader(f)
+	listed, err := u.List(ctx, "Bob")
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("List with an Expired certificate: %v, %v", listed, err)
+	}
+	if _, err := u.Ensure(ctx, sigcert.Request{UserName: "Bob", CertificateBody: old.PEM}); err != nil {
+		t.Errorf("Ensure of the Expired certificate: %v", err)
+	}
+	if _, err := u.Rotate(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, sigcert.RotatePolicy{}); err != nil {
+		t.Errorf("Rotate past an Expired certificate: %v", err)
+	}
+}
