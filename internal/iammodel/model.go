@@ -24,8 +24,11 @@
 // cannot create resources named both "MyResource" and "myresource"",
 // CreateUser in the IAM API reference). Lookups ignore case too, and answers
 // carry the name as created: saltstack/salt issue 24947 reports IAM
-// accepting a user name in another case than the user's. That is one
-// report, not documentation.
+// accepting a user name in another case than the user's (AddUserToGroup,
+// then GetGroup listing the user in its own case), and noobaa/noobaa-core
+// pull request 9323 reports that renaming a user to its own name in another
+// case is refused with EntityAlreadyExists, as if the names were one. These
+// are reports from users of IAM, not documentation.
 //
 // # Order of checks
 //
