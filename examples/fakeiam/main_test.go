@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -26,7 +27,12 @@ func TestServe(t *testing.T) {
 	ready := make(chan *sigcerttest.Server)
 	done := make(chan error)
 	go func() {
-		done <- serve(ctx, "127.0.0.1:0", " Bob, Alice ,", &out, func(s *sigcerttest.Server) { ready <- s })
+		cfg, err := parseFlags([]string{"-users", " Bob, Alice ,", "-user", "ops,admin", "-access-key", "AKIABOB:bob-secret:Bob"}, io.Discard)
+		if err != nil {
+			done <- err
+			return
+		}
+		done <- serve(ctx, cfg, &out, func(s *sigcerttest.Server) { ready <- s })
 	}()
 	var srv *sigcerttest.Server
 	select {
@@ -35,7 +41,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve: %v", err)
 	}
 	banner := out.String() // written before ready
-	for _, want := range []string{srv.URL, "users: Alice, Bob, sigcerttest", sigcerttest.DefaultAccessKeyID, "--endpoint-url " + srv.URL} {
+	for _, want := range []string{srv.URL, "users: Alice, Bob, ops,admin, sigcerttest", "AKIABOB, acting as Bob", sigcerttest.DefaultAccessKeyID, "--endpoint-url " + srv.URL} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
@@ -65,6 +71,19 @@ func TestServe(t *testing.T) {
 		t.Errorf("SDK list of an unknown user: %v", err)
 	}
 
+	// The key given with -access-key acts as its user, with its secret.
+	bob := srv.Client(func(o *iam.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", "bob-secret", "")
+	})
+	me, err := bob.GetUser(ctx, &iam.GetUserInput{})
+	if err != nil || *me.User.UserName != "Bob" {
+		t.Errorf("GetUser as AKIABOB: %v, %v", me, err)
+	}
+	// The comma stays in a name given with -user.
+	if _, err := srv.Client().GetUser(ctx, &iam.GetUserInput{UserName: aws.String("ops,admin")}); err != nil {
+		t.Errorf("GetUser(ops,admin): %v", err)
+	}
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve returned %v after cancel", err)
@@ -74,12 +93,70 @@ func TestServe(t *testing.T) {
 	}
 }
 
-func TestServeRefusals(t *testing.T) {
-	ctx := context.Background()
-	if err := serve(ctx, "127.0.0.1:0", "Bob,bad name", io.Discard, nil); err == nil || !strings.Contains(err.Error(), "bad name") {
-		t.Errorf("invalid user name: %v", err)
+func TestFlags(t *testing.T) {
+	cfg, err := parseFlags([]string{"-user", "Bob", "-access-key", "AKIAX:s3cr/et+", "-access-key", "AKIAY:other:bob",
+		"-propagation-delay", "2s", "-rate", "2.5"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := serve(ctx, "127.0.0.1:-1", "", io.Discard, nil); err == nil {
+	want := []accessKey{{"AKIAX", "s3cr/et+", sigcerttest.DefaultUser}, {"AKIAY", "other", "bob"}}
+	if len(cfg.keys) != 2 || cfg.keys[0] != want[0] || cfg.keys[1] != want[1] {
+		t.Errorf("keys = %+v, want %+v", cfg.keys, want)
+	}
+	if cfg.delay != 2*time.Second || cfg.rate != 2.5 || cfg.burst != 3 {
+		t.Errorf("delay %v rate %v burst %d", cfg.delay, cfg.rate, cfg.burst)
+	}
+	for _, args := range [][]string{
+		{"-user", "bad name"},
+		{"-users", "Bob,bad name"},
+		{"-user", strings.Repeat("a", 65)},
+		{"-access-key", "AKIAX"},
+		{"-access-key", "AKIA-X:secret"},
+		{"-access-key", "AKIAX::Bob"},
+		{"-access-key", "AKIAX:secret:Nobody"},
+		{"-propagation-delay", "-1s"},
+		{"-rate", "-1"},
+		{"-burst", "-1"},
+		{"extra"},
+	} {
+		var stderr strings.Builder
+		_, err := parseFlags(args, &stderr)
+		if err == nil {
+			t.Errorf("%q accepted", args)
+		}
+		if strings.Contains(err.Error()+stderr.String(), "secret:") {
+			t.Errorf("%q: the error shows the secret: %v", args, err)
+		}
+	}
+	ctx := context.Background()
+	if err := serve(ctx, config{addr: "127.0.0.1:-1"}, io.Discard, nil); err == nil {
 		t.Error("invalid address accepted")
 	}
+}
+
+func TestServeThrottles(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg, err := parseFlags([]string{"-rate", "0.001", "-burst", "2", "-propagation-delay", "1h"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan *sigcerttest.Server)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, io.Discard, func(s *sigcerttest.Server) { ready <- s }) }()
+	srv := <-ready
+	client := srv.Client(func(o *iam.Options) { o.Retryer = aws.NopRetryer{} })
+	if _, err := client.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("Carol")}); err != nil {
+		t.Fatal(err)
+	}
+	// The propagation delay hides the new user.
+	if _, err := client.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("Carol")}); err == nil || !strings.Contains(err.Error(), "NoSuchEntity") {
+		t.Errorf("GetUser of a user created an hour early: %v", err)
+	}
+	_, err = client.ListUsers(ctx, &iam.ListUsersInput{})
+	if err == nil || !strings.Contains(err.Error(), "Throttling") {
+		t.Errorf("third request within the burst of 2: %v", err)
+	}
+	cancel()
+	<-done
 }

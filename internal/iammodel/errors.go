@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/iamkit/signingcert/internal/iamspec"
-	"github.com/iamkit/signingcert/validate"
 )
 
 // Error is a refusal by the model: IAM's error code and message. Both faces
@@ -49,10 +48,9 @@ func constraintMaxLen(n int) string {
 	return fmt.Sprintf("Member must have length less than or equal to %d", n)
 }
 
-func constraintPattern(pattern string) string {
-	// iamspec anchors its patterns for Go; IAM's messages show them unanchored.
-	p := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
-	return "Member must satisfy regular expression pattern: " + p
+// constraintPattern shows the pattern as IAM's API model writes it.
+func constraintPattern(apiPattern string) string {
+	return "Member must satisfy regular expression pattern: " + apiPattern
 }
 
 func constraintMinValue(n int) string {
@@ -68,24 +66,17 @@ func constraintEnum(values ...string) string {
 }
 
 // constraintMarker is the model's message for a Marker it did not issue.
-func constraintMarker() string {
-	return "Member must be a Marker returned by a previous " + iamspec.OpList + " call for this user"
+// IAM's text for this case is not known.
+func constraintMarker(op string) string {
+	return "Member must be a Marker returned by a previous " + op + " call"
 }
 
-func validation(field, constraint string) *Error {
-	return newError(iamspec.CodeValidationError, iamspec.MsgValidation(field, constraint))
+// validation is IAM's ValidationError for value of field.
+func validation(field, value, constraint string) *Error {
+	return newError(iamspec.CodeValidationError, iamspec.MsgValidationValue(field, value, constraint))
 }
 
-// fromValidate turns a constraint refusal of the validate package (length
-// or pattern) into IAM's ValidationError for field. pattern is the field's
-// iamspec pattern, minLen and maxLen its iamspec limits.
-func fromValidate(err error, field, pattern string, minLen, maxLen int) *Error {
-	switch {
-	case errors.Is(err, validate.ErrEmpty), errors.Is(err, validate.ErrTooShort):
-		return validation(field, constraintMinLen(minLen))
-	case errors.Is(err, validate.ErrTooLong):
-		return validation(field, constraintMaxLen(maxLen))
-	default:
-		return validation(field, constraintPattern(pattern))
-	}
+// validationNull is IAM's ValidationError for a required field left out.
+func validationNull(field string) *Error {
+	return newError(iamspec.CodeValidationError, iamspec.MsgValidationNull(field, constraintNotNull()))
 }

@@ -1,9 +1,9 @@
 package iammodel
 
 import (
-	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base32"
 	"encoding/base64"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -13,77 +13,59 @@ import (
 // milliseconds.
 const timePrecision = time.Millisecond
 
-// IDLength is the length of the certificate ids the model issues: IAM's
-// look like TA7SMP42TDN5Z26OBPJE7EXAMPLE, 28 upper-case letters and digits.
-const IDLength = 28
+// IDLength is the length of the certificate ids IAM issues and the model
+// reproduces: 32 characters of the RFC 4648 base32 alphabet.
+const IDLength = 32
 
-const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// newID returns a random certificate id never issued by this model before.
-// Callers hold m.mu.
-func (m *Model) newID() (string, error) {
-	for range 100 {
-		id, err := randomID()
-		if err != nil {
-			return "", err
-		}
-		if !m.issued[id] {
-			return id, nil
-		}
-	}
-	// 36^28 ids: a hundred collisions in a row mean a broken random source.
-	return "", errors.New("random source keeps repeating itself")
+// CertificateID returns the id IAM gives the certificate with this DER: the
+// base32 (RFC 4648 alphabet, no padding) of its SHA-1, 32 characters. So the
+// same certificate always gets the same id, after a delete and re-upload
+// too.
+//
+// Evidence: a response recorded from IAM in 2010 in the specs of the Ruby
+// gem stratus (serverworks/stratus, spec/stratus/aws/iam_spec.rb,
+// upload_signing_certificate_response) has CertificateId
+// PBEX2T7R5DA3SVZHQDK2HQ2G3ZOP7SYA for the certificate in the same
+// response, which is exactly this function of its DER
+// (TestCertificateIDMatchesRecordedIAM). AWS's documentation examples, such
+// as TA7SMP42TDN5Z26OBPJE7EXAMPLE, also use only base32 letters and digits.
+func CertificateID(der []byte) string {
+	sum := sha1.Sum(der)
+	return base32NoPad.EncodeToString(sum[:])
 }
 
-// randomID returns IDLength characters of idAlphabet drawn uniformly from
-// crypto/rand.
-func randomID() (string, error) {
-	// Rejection sampling: bytes at or above the largest multiple of the
-	// alphabet's size would bias the draw.
-	const limit = 256 - 256%len(idAlphabet)
-	id := make([]byte, 0, IDLength)
-	var buf [2 * IDLength]byte
-	for len(id) < IDLength {
-		if _, err := rand.Read(buf[:]); err != nil {
-			return "", err
-		}
-		for _, b := range buf {
-			if int(b) < limit && len(id) < IDLength {
-				id = append(id, idAlphabet[int(b)%len(idAlphabet)])
-			}
-		}
-	}
-	return string(id), nil
+// userID returns a user id shaped like IAM's (AIDA and 17 characters of
+// base32, 21 in all, as in the 2010 stratus recording's
+// AIDAI6PGTVSCYFGUNXK4G), unique per name and creation.
+func userID(name string, seq uint64) string {
+	sum := sha1.Sum([]byte(strconv.FormatUint(seq, 10) + "/" + name))
+	return "AIDA" + base32NoPad.EncodeToString(sum[:])[:17]
 }
 
-// Markers are opaque to callers. Inside, a marker names the user listed and
-// the upload sequence number of the first certificate of the next page, so
-// a page stays correct when certificates before it are deleted.
-const markerPrefix = "iammodel-list/"
+// AccountID is the account the model's ARNs name.
+const AccountID = "123456789012"
 
-func encodeMarker(userName string, seq uint64) string {
-	raw := markerPrefix + strconv.FormatUint(seq, 10) + "/" + userName
-	return base64.RawURLEncoding.EncodeToString([]byte(raw))
+// Markers are opaque to callers. Inside, a marker names what it pages
+// through and where the next page starts, so a page stays correct when
+// items before it are deleted.
+const (
+	markerCertificates = "iammodel-certs/"
+	markerUsers        = "iammodel-users/"
+)
+
+func encodeMarker(kind, scope, next string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + scope + "/" + next))
 }
 
-// decodeMarker returns the sequence number in marker, and false if marker is
-// not one encodeMarker made for userName.
-func decodeMarker(userName, marker string) (uint64, bool) {
+// decodeMarker returns where the page of marker starts, and false if marker
+// is not one encodeMarker made for kind and scope.
+func decodeMarker(kind, scope, marker string) (string, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(marker)
 	if err != nil {
-		return 0, false
+		return "", false
 	}
-	rest, ok := strings.CutPrefix(string(raw), markerPrefix)
-	if !ok {
-		return 0, false
-	}
-	num, name, ok := strings.Cut(rest, "/")
-	if !ok || name != userName {
-		return 0, false
-	}
-	seq, err := strconv.ParseUint(num, 10, 64)
-	if err != nil {
-		return 0, false
-	}
-	return seq, true
+	rest, ok := strings.CutPrefix(string(raw), kind+scope+"/")
+	return rest, ok
 }

@@ -68,7 +68,7 @@ func upload(t *testing.T, m *iammodel.Model, userName, body string) iammodel.Cer
 	return c
 }
 
-var idRE = regexp.MustCompile(`^[A-Z0-9]{28}$`)
+var idRE = regexp.MustCompile(`^[A-Z2-7]{32}$`)
 
 func TestUploadStoresCertificate(t *testing.T) {
 	m := newModel(t)
@@ -79,7 +79,7 @@ func TestUploadStoresCertificate(t *testing.T) {
 
 	got := upload(t, m, "Bob", body)
 	if !idRE.MatchString(got.CertificateID) {
-		t.Errorf("CertificateID %q does not look like IAM's (28 upper-case letters and digits)", got.CertificateID)
+		t.Errorf("CertificateID %q does not look like IAM's (32 characters of base32)", got.CertificateID)
 	}
 	want := iammodel.Certificate{
 		UserName:        "Bob",
@@ -162,24 +162,24 @@ func TestUploadOrder(t *testing.T) {
 		setupBob int // certificates Bob holds before
 	}{
 		{"bad user name beats unknown user", ptr("no spaces"), ptr(bad), iamspec.CodeValidationError,
-			iamspec.MsgValidation("UserName", "Member must satisfy regular expression pattern: [\\w+=,.@-]+"), 0},
+			iamspec.MsgUserNamePattern, 0},
 		{"empty user name", ptr(""), &valid, iamspec.CodeValidationError,
-			iamspec.MsgValidation("UserName", "Member must have length greater than or equal to 1"), 0},
+			iamspec.MsgValidationValue("UserName", "", "Member must have length greater than or equal to 1"), 0},
 		{"long user name", ptr(strings.Repeat("a", 129)), &valid, iamspec.CodeValidationError,
-			iamspec.MsgValidation("UserName", "Member must have length less than or equal to 128"), 0},
+			iamspec.MsgValidationValue("UserName", strings.Repeat("a", 129), "Member must have length less than or equal to 128"), 0},
 		{"unknown user beats bad body", ptr("nonexistent-user"), ptr(""), iamspec.CodeNoSuchEntity,
 			"The user with name nonexistent-user cannot be found.", 0},
 		{"unknown user beats missing body", ptr("nonexistent-user"), nil, iamspec.CodeNoSuchEntity,
 			iamspec.MsgNoSuchUser("nonexistent-user"), 0},
 		{"missing body", ptr("Bob"), nil, iamspec.CodeValidationError,
-			iamspec.MsgValidation("CertificateBody", "Member must not be null"), 0},
+			iamspec.MsgValidationNull("CertificateBody", "Member must not be null"), 0},
 		{"empty body", ptr("Bob"), ptr(""), iamspec.CodeValidationError,
-			iamspec.MsgValidation("CertificateBody", "Member must have length greater than or equal to 1"), 0},
+			iamspec.MsgValidationValue("CertificateBody", "", "Member must have length greater than or equal to 1"), 0},
 		{"body too long", ptr("Bob"), ptr(strings.Repeat("é", 16385)), iamspec.CodeValidationError,
-			iamspec.MsgValidation("CertificateBody", "Member must have length less than or equal to 16384"), 0},
+			iamspec.MsgValidationValue("CertificateBody", strings.Repeat("é", 16385), "Member must have length less than or equal to 16384"), 0},
 		{"body character outside the pattern", ptr("Bob"), ptr(valid + "€"), iamspec.CodeValidationError,
-			iamspec.MsgValidation("CertificateBody", "Member must satisfy regular expression pattern: "+
-				strings.TrimSuffix(strings.TrimPrefix(iamspec.CertificateBodyPattern, "^"), "$")), 0},
+			iamspec.MsgValidationValue("CertificateBody", valid+"€", "Member must satisfy regular expression pattern: "+
+				iamspec.APICertificateBodyPattern), 0},
 		{"body constraint beats quota", ptr("Bob"), ptr(""), iamspec.CodeValidationError, "", 2},
 		{"not a certificate", ptr("Bob"), ptr(bad), iamspec.CodeMalformedCertificate,
 			"Certificate invalid-certificate-body is malformed.", 0},
@@ -227,13 +227,14 @@ func TestDuplicate(t *testing.T) {
 	wantErr(t, err, iamspec.CodeMalformedCertificate, "")
 	m.SetClock(nil)
 
-	// Once deleted, the certificate may be uploaded again, and gets a new id.
+	// Once deleted, the certificate may be uploaded again, to anyone, and
+	// gets the same id: IAM derives it from the DER.
 	if err := m.Delete(caller, iammodel.DeleteInput{UserName: ptr("Bob"), CertificateID: &first.CertificateID}); err != nil {
 		t.Fatal(err)
 	}
 	again := upload(t, m, "Alice", a.PEM)
-	if again.CertificateID == first.CertificateID {
-		t.Errorf("re-upload reused id %s", first.CertificateID)
+	if again.CertificateID != first.CertificateID {
+		t.Errorf("re-upload got id %s, want %s again", again.CertificateID, first.CertificateID)
 	}
 }
 
@@ -323,13 +324,13 @@ func TestListPagination(t *testing.T) {
 		{"unknown user", iammodel.ListInput{UserName: ptr("nonexistent-user"), MaxItems: ptr(0)}, iamspec.CodeNoSuchEntity,
 			iamspec.MsgNoSuchUser("nonexistent-user")},
 		{"MaxItems 0", iammodel.ListInput{MaxItems: ptr(0)}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("MaxItems", "Member must have value greater than or equal to 1")},
+			iamspec.MsgValidationValue("MaxItems", "0", "Member must have value greater than or equal to 1")},
 		{"MaxItems 1001", iammodel.ListInput{MaxItems: ptr(1001)}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("MaxItems", "Member must have value less than or equal to 1000")},
+			iamspec.MsgValidationValue("MaxItems", "1001", "Member must have value less than or equal to 1000")},
 		{"empty marker", iammodel.ListInput{Marker: ptr("")}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("Marker", "Member must have length greater than or equal to 1")},
+			iamspec.MsgValidationValue("Marker", "", "Member must have length greater than or equal to 1")},
 		{"long marker", iammodel.ListInput{Marker: ptr(strings.Repeat("ÿ", 321))}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("Marker", "Member must have length less than or equal to 320")},
+			iamspec.MsgValidationValue("Marker", strings.Repeat("ÿ", 321), "Member must have length less than or equal to 320")},
 		{"marker character", iammodel.ListInput{Marker: ptr("a\nb")}, iamspec.CodeValidationError, ""},
 		{"foreign marker", iammodel.ListInput{Marker: ptr("not-a-marker")}, iamspec.CodeValidationError, ""},
 		{"another user's marker", iammodel.ListInput{UserName: ptr("Alice"), Marker: &p1.Marker}, iamspec.CodeValidationError, ""},
@@ -380,17 +381,17 @@ func TestUpdate(t *testing.T) {
 		{"user before id", iammodel.UpdateInput{UserName: ptr("nonexistent-user"), CertificateID: ptr("x"), Status: ptr("Bogus")},
 			iamspec.CodeNoSuchEntity, iamspec.MsgNoSuchUser("nonexistent-user")},
 		{"missing id", iammodel.UpdateInput{UserName: ptr("Bob"), Status: ptr("Active")}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("CertificateId", "Member must not be null")},
+			iamspec.MsgValidationNull("CertificateId", "Member must not be null")},
 		{"short id", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: ptr(strings.Repeat("A", 23)), Status: ptr("Active")},
-			iamspec.CodeValidationError, iamspec.MsgValidation("CertificateId", "Member must have length greater than or equal to 24")},
+			iamspec.CodeValidationError, iamspec.MsgValidationValue("CertificateId", strings.Repeat("A", 23), "Member must have length greater than or equal to 24")},
 		{"long id", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: ptr(strings.Repeat("A", 129)), Status: ptr("Active")},
-			iamspec.CodeValidationError, iamspec.MsgValidation("CertificateId", "Member must have length less than or equal to 128")},
+			iamspec.CodeValidationError, iamspec.MsgValidationValue("CertificateId", strings.Repeat("A", 129), "Member must have length less than or equal to 128")},
 		{"id characters", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: ptr(strings.Repeat("A", 27) + "-"), Status: ptr("Active")},
-			iamspec.CodeValidationError, iamspec.MsgValidation("CertificateId", "Member must satisfy regular expression pattern: [\\w]+")},
+			iamspec.CodeValidationError, iamspec.MsgValidationValue("CertificateId", strings.Repeat("A", 27)+"-", "Member must satisfy regular expression pattern: [\\w]+")},
 		{"missing status", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: &missing}, iamspec.CodeValidationError,
-			iamspec.MsgValidation("Status", "Member must not be null")},
+			iamspec.MsgValidationNull("Status", "Member must not be null")},
 		{"status Expired", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: &missing, Status: ptr("Expired")},
-			iamspec.CodeValidationError, iamspec.MsgValidation("Status", "Member must satisfy enum value set: [Active, Inactive]")},
+			iamspec.CodeValidationError, iamspec.MsgValidationValue("Status", "Expired", "Member must satisfy enum value set: [Active, Inactive]")},
 		{"status case", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: &c.CertificateID, Status: ptr("active")},
 			iamspec.CodeValidationError, ""},
 		{"unknown id", iammodel.UpdateInput{UserName: ptr("Bob"), CertificateID: &missing, Status: ptr("Active")},
@@ -420,9 +421,9 @@ func TestDelete(t *testing.T) {
 	wantErr(t, m.Delete(caller, iammodel.DeleteInput{UserName: ptr("nonexistent-user"), CertificateID: ptr("")}),
 		iamspec.CodeNoSuchEntity, iamspec.MsgNoSuchUser("nonexistent-user"))
 	wantErr(t, m.Delete(caller, iammodel.DeleteInput{UserName: ptr("Bob")}),
-		iamspec.CodeValidationError, iamspec.MsgValidation("CertificateId", "Member must not be null"))
+		iamspec.CodeValidationError, iamspec.MsgValidationNull("CertificateId", "Member must not be null"))
 	wantErr(t, m.Delete(caller, iammodel.DeleteInput{UserName: ptr("Bob"), CertificateID: ptr("")}),
-		iamspec.CodeValidationError, iamspec.MsgValidation("CertificateId", "Member must have length greater than or equal to 24"))
+		iamspec.CodeValidationError, iamspec.MsgValidationValue("CertificateId", "", "Member must have length greater than or equal to 24"))
 
 	if err := m.Delete(caller, iammodel.DeleteInput{UserName: ptr("Bob"), CertificateID: &c1.CertificateID}); err != nil {
 		t.Fatal(err)
@@ -436,14 +437,17 @@ func TestDelete(t *testing.T) {
 	upload(t, m, "Bob", certgen.Valid().PEM)
 }
 
-func TestIDsAreUnique(t *testing.T) {
+func TestIDsAreDerivedFromTheDER(t *testing.T) {
 	m := newModel(t)
-	cert := certgen.Valid().PEM
 	seen := map[string]bool{}
-	for range 300 {
-		c := upload(t, m, "Bob", cert)
-		if seen[c.CertificateID] || !idRE.MatchString(c.CertificateID) {
-			t.Fatalf("id %q repeated or malformed", c.CertificateID)
+	for range 50 {
+		cert := certgen.Valid()
+		c := upload(t, m, "Bob", cert.PEM)
+		if want := iammodel.CertificateID(cert.X509.Raw); c.CertificateID != want || !idRE.MatchString(c.CertificateID) {
+			t.Fatalf("id %q, want %q (base32 of the DER's SHA-1)", c.CertificateID, want)
+		}
+		if seen[c.CertificateID] {
+			t.Fatalf("two certificates got id %q", c.CertificateID)
 		}
 		seen[c.CertificateID] = true
 		if err := m.Delete(caller, iammodel.DeleteInput{UserName: ptr("Bob"), CertificateID: &c.CertificateID}); err != nil {

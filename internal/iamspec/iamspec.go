@@ -6,7 +6,10 @@
 // error mapping and the local IAM model all read them from here.
 package iamspec
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Field limits, in characters (Unicode code points), from the IAM API
 // reference and the Smithy model.
@@ -15,12 +18,16 @@ const (
 	CertificateBodyMaxLen = 16384
 	UserNameMinLen        = 1
 	UserNameMaxLen        = 128
-	CertificateIDMinLen   = 24
-	CertificateIDMaxLen   = 128
-	MarkerMinLen          = 1
-	MarkerMaxLen          = 320
-	MaxItemsMin           = 1
-	MaxItemsMax           = 1000
+	// UserNameCreateMaxLen is the longest name CreateUser accepts
+	// (userNameType in IAM's API model); the signing-certificate
+	// operations accept names up to UserNameMaxLen (existingUserNameType).
+	UserNameCreateMaxLen = 64
+	CertificateIDMinLen  = 24
+	CertificateIDMaxLen  = 128
+	MarkerMinLen         = 1
+	MarkerMaxLen         = 320
+	MaxItemsMin          = 1
+	MaxItemsMax          = 1000
 
 	// CertificatesPerUser is IAM's fixed quota of signing certificates per
 	// user; Active and Inactive certificates both count.
@@ -41,6 +48,60 @@ const (
 	MarkerPattern          = `^[\x{20}-\x{FF}]+$`
 )
 
+// The same patterns as IAM's API model writes them (the Smithy model's
+// "smithy.api#pattern" traits in aws-sdk-go-v2's
+// codegen/sdk-codegen/aws-models/iam.json): Java regular expressions,
+// unanchored, matched against the whole value. GoPattern translates them.
+// internal/iammodel compiles these, so that its judgement comes from IAM's
+// own text rather than from the hand-written Go patterns above.
+const (
+	APICertificateBodyPattern = `[\u0009\u000A\u000D\u0020-\u00FF]+`
+	APIUserNamePattern        = `[\w+=,.@-]+`
+	APICertificateIDPattern   = `[\w]+`
+	APIMarkerPattern          = `[\u0020-\u00FF]+`
+)
+
+// GoPattern turns a pattern written as IAM's API model writes it into Go's
+// regexp syntax, anchored at both ends as the model's patterns are applied:
+// each \uXXXX escape becomes \x{XXXX}. It handles the escapes IAM's
+// patterns use and nothing more.
+func GoPattern(api string) string {
+	var b strings.Builder
+	b.WriteByte('^')
+	for i := 0; i < len(api); i++ {
+		if api[i] == '\\' && i+6 <= len(api) && api[i+1] == 'u' && isHex4(api[i+2:i+6]) {
+			hex := strings.TrimLeft(api[i+2:i+6], "0")
+			if hex == "" {
+				hex = "0"
+			}
+			b.WriteString(`\x{` + hex + `}`)
+			i += 5
+			continue
+		}
+		if api[i] == '\\' && i+1 < len(api) {
+			b.WriteString(api[i : i+2])
+			i++
+			continue
+		}
+		b.WriteByte(api[i])
+	}
+	b.WriteByte('$')
+	return b.String()
+}
+
+func isHex4(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // API parameter names, as IAM spells them in requests and error messages.
 const (
 	FieldCertificateBody = "CertificateBody"
@@ -57,6 +118,11 @@ const (
 	OpList   = "ListSigningCertificates"
 	OpUpdate = "UpdateSigningCertificate"
 	OpDelete = "DeleteSigningCertificate"
+
+	OpCreateUser = "CreateUser"
+	OpGetUser    = "GetUser"
+	OpListUsers  = "ListUsers"
+	OpDeleteUser = "DeleteUser"
 )
 
 // APIVersion is the awsquery Version parameter IAM expects.
@@ -83,6 +149,9 @@ const (
 	CodeMissingAuthToken       = "MissingAuthenticationToken"
 	CodeInvalidClientTokenID   = "InvalidClientTokenId"
 	CodeSignatureDoesNotMatch  = "SignatureDoesNotMatch"
+	CodeDeleteConflict         = "DeleteConflict"
+	CodeInternalFailure        = "InternalFailure"
+	CodeServiceUnavailable     = "ServiceUnavailable"
 )
 
 // ErrorCode describes one IAM error code.
@@ -111,6 +180,12 @@ var ErrorCodes = []ErrorCode{
 	{Code: CodeMissingAuthToken, Status: 403},
 	{Code: CodeInvalidClientTokenID, Status: 403},
 	{Code: CodeSignatureDoesNotMatch, Status: 403},
+	// DeleteConflict: 409 in IAM's API model (DeleteConflictException's
+	// httpError trait); InternalFailure 500 and ServiceUnavailable 503 from
+	// the common errors of the IAM API reference ("Common Errors").
+	{Code: CodeDeleteConflict, Status: 409},
+	{Code: CodeInternalFailure, Status: 500, Server: true},
+	{Code: CodeServiceUnavailable, Status: 503, Server: true},
 }
 
 // Status returns IAM's HTTP status for code, or 400 for a code it does not
@@ -149,6 +224,50 @@ var MsgQuota = fmt.Sprintf("Cannot exceed quota for CertificatesPerUser: %d", Ce
 // MsgDuplicateCertificate is the message for a certificate already attached
 // to a user in the account.
 const MsgDuplicateCertificate = "The Certificate is already in use."
+
+// MsgValidationValue is IAM's ValidationError message for a value that
+// fails a constraint. IAM quotes the value: "1 validation error detected:
+// Value 'x' at 'userName' failed to satisfy constraint: Member must have
+// length less than or equal to 64" (public issue trackers:
+// qontract-reconcile 2640, awless 277, vault 1031; IAM-FACTS.md).
+func MsgValidationValue(field, value, constraint string) string {
+	return fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, lowerFirst(field), constraint)
+}
+
+// MsgValidationNull is the message for a required value that is absent:
+// AWS's validators print null in place of the quoted value.
+func MsgValidationNull(field, constraint string) string {
+	return fmt.Sprintf("1 validation error detected: Value null at '%s' failed to satisfy constraint: %s", lowerFirst(field), constraint)
+}
+
+// MsgUserNamePattern is IAM's own sentence for a user name that breaks the
+// user-name pattern, in place of the generic pattern message (seen in the
+// trackers cited at MsgValidationValue).
+const MsgUserNamePattern = "The specified value for userName is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-"
+
+// MsgUserExists is IAM's EntityAlreadyExists message from CreateUser, as
+// terraform prints it ("EntityAlreadyExists: User with name X already
+// exists.", brikis98/terraform-up-and-running-code and many others).
+func MsgUserExists(name string) string {
+	return fmt.Sprintf("User with name %s already exists.", name)
+}
+
+// MsgDeleteConflictCertificates is IAM's DeleteConflict message for
+// DeleteUser while the user holds signing certificates (IAM-FACTS.md).
+const MsgDeleteConflictCertificates = "Cannot delete entity, must delete certificates first."
+
+// MsgDeleteConflictAccessKeys is the model's DeleteConflict message for
+// DeleteUser while the user has access keys, worded as the certificates'
+// one; no answer of IAM's was found for it.
+const MsgDeleteConflictAccessKeys = "Cannot delete entity, must delete access keys first."
+
+// MsgThrottling is AWS's message with code Throttling, HTTP 400
+// (nccgroup/Scout2 issue 17 quotes IAM's "Rate exceeded").
+const MsgThrottling = "Rate exceeded"
+
+// MsgSignatureDoesNotMatch is AWS's message (code SignatureDoesNotMatch,
+// HTTP 403) for a request signed with the wrong secret (aws/aws-cli 5166).
+const MsgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
 // MsgValidation is the shape of IAM's ValidationError message for a field
 // that fails a constraint.

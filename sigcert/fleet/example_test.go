@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/fleet"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -13,10 +12,10 @@ import (
 func ExampleRunner() {
 	api := sigcerttest.NewFake("Alice", "Bob") // an *iam.Client in real use
 	entries := []fleet.Entry{
-		{UserName: "Alice", CertificateBody: certgen.Valid().PEM, Mode: fleet.Ensure},
-		{UserName: "Bob", CertificateBody: certgen.Valid().PEM, Mode: fleet.Rotate,
+		{UserName: "Alice", CertificateBody: sigcerttest.NewCert().PEM, Mode: fleet.Ensure},
+		{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM, Mode: fleet.Rotate,
 			Policy: sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious}},
-		{UserName: "Carol", CertificateBody: certgen.Valid().PEM, Mode: fleet.Ensure},
+		{UserName: "Carol", CertificateBody: sigcerttest.NewCert().PEM, Mode: fleet.Ensure},
 	}
 	r := &fleet.Runner{API: api, Rate: 10, Burst: 5}
 	for run := 1; run <= 2; run++ {
@@ -45,7 +44,7 @@ func ExampleRunner() {
 func ExampleAuditor() {
 	api := sigcerttest.NewFake("Alice", "Bob")
 	up := sigcert.NewUploader(api)
-	if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Alice", CertificateBody: certgen.Valid().PEM}); err != nil {
+	if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Alice", CertificateBody: sigcerttest.NewCert().PEM}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -53,7 +53,7 @@ func WithAttempts(n int) APIErrorOption {
 }
 
 // APIError returns the error a real *iam.Client returns from operation (one
-// of the four signing-certificate operations, such as
+// of the operations the local IAM serves, such as
 // "UploadSigningCertificate") when IAM answers with the error code, such as
 // "DuplicateCertificate": the same types, fields and message.
 //
@@ -75,12 +75,13 @@ func WithAttempts(n int) APIErrorOption {
 //		sigcerttest.WithRequestID("req-1"))
 //
 // Like the other helpers, APIError panics on misuse instead of returning an
-// error: for an operation sigcert.API does not have, an empty code, or an
-// invalid option.
+// error: for an operation the local IAM does not serve (the four
+// signing-certificate operations and CreateUser, GetUser, ListUsers and
+// DeleteUser), an empty code, or an invalid option.
 func APIError(operation, code string, opts ...APIErrorOption) error {
 	if _, ok := modelled[operation]; !ok {
-		panic(fmt.Sprintf("sigcerttest: APIError: unknown operation %q; want one of %s, %s, %s, %s",
-			operation, iamspec.OpUpload, iamspec.OpList, iamspec.OpUpdate, iamspec.OpDelete))
+		panic(fmt.Sprintf("sigcerttest: APIError: unknown operation %q; want a signing-certificate or user operation, such as %s",
+			operation, iamspec.OpUpload))
 	}
 	if code == "" {
 		panic("sigcerttest: APIError: empty error code")

@@ -341,7 +341,7 @@ func TestAPIErrorDefaults(t *testing.T) {
 
 func TestAPIErrorPanicsOnMisuse(t *testing.T) {
 	for name, f := range map[string]func(){
-		"unknown operation": func() { sigcerttest.APIError("CreateUser", "NoSuchEntity") },
+		"unknown operation": func() { sigcerttest.APIError("CreateRole", "NoSuchEntity") },
 		"empty code":        func() { sigcerttest.APIError(iamspec.OpList, "") },
 		"status 200":        func() { sigcerttest.APIError(iamspec.OpList, "NoSuchEntity", sigcerttest.WithStatus(200)) },
 		"attempts 0":        func() { sigcerttest.APIError(iamspec.OpList, "Throttling", sigcerttest.WithAttempts(0)) },

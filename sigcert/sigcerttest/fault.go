@@ -8,17 +8,19 @@ import (
 	"github.com/iamkit/signingcert/internal/iamspec"
 )
 
-// Fault is a failure a Server injects into the requests it receives. Pass it
-// to Server.Inject.
+// Fault is a failure injected into the requests a Server receives
+// (Server.Inject) or the calls a Fake receives (Fake.Inject): one type for
+// both faces.
 //
 // A Fault has at most one outcome. If several are set, the first of Drop,
-// ApplyThenDrop and Code wins. Latency applies before any outcome, and
-// alone just slows requests down.
+// ApplyThenDrop, Code and ApplyThenCode wins. Latency applies before any
+// outcome, and alone just slows requests down.
 //
 //	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", Count: 2, Code: "ServiceFailure"})
-//	srv.Inject(sigcerttest.Fault{Drop: true})
-//	srv.Inject(sigcerttest.Fault{ApplyThenDrop: true})
-//	srv.Inject(sigcerttest.Fault{Latency: 20 * time.Millisecond})
+//	fake.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", ApplyThenCode: "InternalFailure"})
+//	fake.Inject(sigcerttest.Fault{Latency: 20 * time.Millisecond})
+//	srv.Inject(sigcerttest.Fault{Drop: true})          // Server only
+//	srv.Inject(sigcerttest.Fault{ApplyThenDrop: true}) // Server only
 type Fault struct {
 	// Action limits the fault to requests of this operation, such as
 	// "UploadSigningCertificate"; "" matches every request.
@@ -26,32 +28,42 @@ type Fault struct {
 	// Count is how many matching requests fail; zero or less means 1.
 	Count int
 
-	// Latency delays the request before it is handled. The wait ends early,
-	// without an answer, if the client gives up (the request's context is
-	// done); if the Server is closed meanwhile, the connection is dropped.
+	// Latency delays the request before it is handled. The wait ends early
+	// if the client gives up (the request's context is done): the Fake then
+	// fails the call with the context's error, as the SDK does, and the
+	// Server answers nothing; if the Server is closed meanwhile, the
+	// connection is dropped.
 	Latency time.Duration
 
 	// Drop closes the connection without answering and without applying
 	// the request: the client sees a transport error (and the SDK retries).
+	// Server only: a Fake has no connection, and its Inject panics on it.
 	Drop bool
 	// ApplyThenDrop applies the request to the model, then closes the
 	// connection without answering: the lost-response case, where the
-	// change happened but the client cannot know.
+	// change happened but the client cannot know. Server only, as Drop.
 	ApplyThenDrop bool
 
 	// Code answers with this IAM error code instead of handling the
 	// request.
 	Code string
-	// Message is the error's message; "" means "Injected fault: <Code>".
+	// ApplyThenCode applies the request to the model, then answers with
+	// this error code instead of the result: typically InternalFailure
+	// (500) or ServiceUnavailable (503), the answers after which IAM may or
+	// may not have applied a request, so a client must find out.
+	ApplyThenCode string
+	// Message is the error's message for Code or ApplyThenCode; "" means
+	// "Injected fault: <code>".
 	Message string
-	// Status is the HTTP status, from 200 to 599; zero (or a number
-	// outside that range) means IAM's status for Code: 500 for
-	// ServiceFailure, 400 for a code IAM does not list.
+	// Status is the HTTP status of Code's or ApplyThenCode's answer, from
+	// 200 to 599; zero (or a number outside that range) means IAM's status
+	// for the code: 500 for ServiceFailure and InternalFailure, 503 for
+	// ServiceUnavailable, 400 for Throttling and for a code IAM does not
+	// list.
 	Status int
 }
 
-// pendingFault is a Fault in the Server's queue with the requests it has
-// left.
+// pendingFault is a Fault in a queue with the requests it has left.
 type pendingFault struct {
 	Fault
 	left int
@@ -60,17 +72,28 @@ type pendingFault struct {
 func (f Fault) matches(action string) bool { return f.Action == "" || f.Action == action }
 
 // errorAnswer returns the error a Code fault answers with.
-func (f Fault) errorAnswer() *iammodel.Error {
+func (f Fault) errorAnswer() *iammodel.Error { return f.answer(f.Code) }
+
+// applyThenAnswer returns the error an ApplyThenCode fault answers with.
+func (f Fault) applyThenAnswer() *iammodel.Error { return f.answer(f.ApplyThenCode) }
+
+func (f Fault) answer(code string) *iammodel.Error {
 	msg := f.Message
 	if msg == "" {
-		msg = fmt.Sprintf("Injected fault: %s", f.Code)
+		msg = fmt.Sprintf("Injected fault: %s", code)
 	}
-	return &iammodel.Error{Code: f.Code, Message: msg}
+	return &iammodel.Error{Code: code, Message: msg}
 }
 
-func (f Fault) status() int {
+func (f Fault) status() int { return f.statusOf(f.Code) }
+
+func (f Fault) applyThenStatus() int { return f.statusOf(f.ApplyThenCode) }
+
+// statusOf is Status if set, else IAM's status for code (iamspec's table:
+// the common errors' statuses from the IAM API reference).
+func (f Fault) statusOf(code string) int {
 	if f.Status >= 200 && f.Status <= 599 {
 		return f.Status
 	}
-	return iamspec.Status(f.Code)
+	return iamspec.Status(code)
 }

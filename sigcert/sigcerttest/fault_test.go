@@ -41,6 +41,10 @@ func TestInjectedCodes(t *testing.T) {
 		{iamspec.OpUpload, iamspec.CodeThrottling, 0, isGeneric(iamspec.CodeThrottling), 3},
 		{iamspec.OpUpload, iamspec.CodeAccessDenied, 0, isGeneric(iamspec.CodeAccessDenied), 1},
 		{iamspec.OpUpload, "SlowDown", 503, isGeneric("SlowDown"), 3},
+		// 5xx codes without a status get their real one, so the SDK
+		// retries them as it retries IAM's.
+		{iamspec.OpUpload, iamspec.CodeInternalFailure, 0, isGeneric(iamspec.CodeInternalFailure), 3},
+		{iamspec.OpList, iamspec.CodeServiceUnavailable, 0, isGeneric(iamspec.CodeServiceUnavailable), 3},
 		{iamspec.OpList, iamspec.CodeServiceFailure, 0, isA[*types.ServiceFailureException], 3},
 		{iamspec.OpList, iamspec.CodeLimitExceeded, 0, isGeneric(iamspec.CodeLimitExceeded), 1},
 		{iamspec.OpUpdate, iamspec.CodeInvalidInput, 0, isA[*types.InvalidInputException], 1},
@@ -317,5 +321,40 @@ func TestCloseEndsLatency(t *testing.T) {
 	srv.Close()
 	if err := <-done; err == nil {
 		t.Error("a request cut short by Close succeeded")
+	}
+}
+
+// TestApplyThenCode checks the request is applied and then answered with
+// the injected 5xx on both faces: the outcome a client cannot know.
+func TestApplyThenCode(t *testing.T) {
+	ctx := context.Background()
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	fake := sigcerttest.NewFake("Bob")
+	for name, face := range map[string]struct {
+		api interface {
+			Certificates(string) []types.SigningCertificate
+		}
+		inject func(sigcerttest.Fault)
+		upload func(*iam.UploadSigningCertificateInput) error
+	}{
+		"Server": {srv, srv.Inject, func(in *iam.UploadSigningCertificateInput) error {
+			_, err := srv.Client(func(o *iam.Options) { o.Retryer = aws.NopRetryer{} }).UploadSigningCertificate(ctx, in)
+			return err
+		}},
+		"Fake": {fake, fake.Inject, func(in *iam.UploadSigningCertificateInput) error {
+			_, err := fake.UploadSigningCertificate(ctx, in)
+			return err
+		}},
+	} {
+		face.inject(sigcerttest.Fault{Action: iamspec.OpUpload, ApplyThenCode: iamspec.CodeInternalFailure})
+		err := face.upload(uploadInput("Bob", certgen.Valid().PEM))
+		var re *awshttp.ResponseError
+		if !isGeneric(iamspec.CodeInternalFailure)(err) || !errors.As(err, &re) || re.HTTPStatusCode() != 500 {
+			t.Errorf("%s: error %v, want InternalFailure 500", name, err)
+		}
+		if n := len(face.api.Certificates("Bob")); n != 1 {
+			t.Errorf("%s: Bob holds %d certificates after an applied-then-failed upload, want 1", name, n)
+		}
 	}
 }

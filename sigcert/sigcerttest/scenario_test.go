@@ -2,14 +2,19 @@ package sigcerttest_test
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/base32"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
@@ -25,21 +30,63 @@ import (
 // face is one of the two faces under test, fresh for each scenario.
 type face struct {
 	name string
-	// start returns the API to script and the face's inspection function.
-	start func(t *testing.T, now time.Time) (sigcert.API, func(user string) []types.SigningCertificate)
+	// full returns the face to script, on the given clock.
+	full func(t *testing.T, clock func() time.Time) faceUnderTest
 }
 
+// start returns the face's sigcert.API and inspection, its clock fixed at
+// now.
+func (f face) start(t *testing.T, now time.Time) (sigcert.API, func(user string) []types.SigningCertificate) {
+	ft := f.full(t, func() time.Time { return now })
+	return ft.api, ft.ctrl.Certificates
+}
+
+// fullAPI is sigcert.API and the user operations, as *iam.Client and the
+// Fake both have them.
+type fullAPI interface {
+	sigcert.API
+	CreateUser(context.Context, *iam.CreateUserInput, ...func(*iam.Options)) (*iam.CreateUserOutput, error)
+	GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
+	DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
+}
+
+// controls are the setup methods the Fake and the Server share.
+type controls interface {
+	Certificates(user string) []types.SigningCertificate
+	SetPropagationDelay(time.Duration)
+	StaleReads(int)
+	SetRateLimit(float64, int)
+	MarkExpired(user, id string)
+	Inject(sigcerttest.Fault)
+	AddAccessKeyWithSecret(id, secret, user string)
+}
+
+type faceUnderTest struct {
+	api  fullAPI
+	ctrl controls
+}
+
+var (
+	_ fullAPI  = (*iam.Client)(nil)
+	_ fullAPI  = (*sigcerttest.Fake)(nil)
+	_ controls = (*sigcerttest.Fake)(nil)
+	_ controls = (*sigcerttest.Server)(nil)
+)
+
 var faces = []face{
-	{"Fake", func(t *testing.T, now time.Time) (sigcert.API, func(string) []types.SigningCertificate) {
+	{"Fake", func(t *testing.T, clock func() time.Time) faceUnderTest {
 		f := sigcerttest.NewFake("Bob", "Alice")
-		f.SetClock(func() time.Time { return now })
-		return f, f.Certificates
+		f.SetClock(clock)
+		return faceUnderTest{f, f}
 	}},
-	{"Server", func(t *testing.T, now time.Time) (sigcert.API, func(string) []types.SigningCertificate) {
+	{"Server", func(t *testing.T, clock func() time.Time) faceUnderTest {
 		s := sigcerttest.NewServer("Bob", "Alice")
 		t.Cleanup(s.Close)
-		s.SetClock(func() time.Time { return now })
-		return s.Client(), s.Certificates
+		s.SetClock(clock)
+		// One attempt per call, as the Fake makes: injected faults are then
+		// seen as they are, not retried away.
+		return faceUnderTest{s.Client(func(o *iam.Options) { o.Retryer = aws.NopRetryer{} }), s}
 	}},
 }
 
@@ -58,10 +105,34 @@ type step struct {
 	useMarker bool
 	save      string
 
-	wantCode string   // "" for success
-	wantMsg  string   // checked if not empty; certificate names in <> stand for their ids
-	wantList []string // for a successful List: the certificates' names, in order
+	wantCode   string   // "" for success
+	wantMsg    string   // checked if not empty; certificate names in <> stand for their ids
+	wantStatus int      // HTTP status; 0 means IAM's status for wantCode
+	wantList   []string // for a successful List: the certificates' names, in order
+	wantUsers  []string // for a successful ListUsers: the names, in order
+	// wantState is the "id:Status" list of the user's certificates (user)
+	// after a List; checked if not nil.
+	wantState []string
+
+	// Setup steps (op is one of the set* constants below).
+	dur    time.Duration
+	n      int
+	rate   float64
+	fault  sigcerttest.Fault
+	keyID  string // for setKey, and to sign a call as (with secret)
+	secret string
 }
+
+// Setup steps of a scenario, applied through the faces' shared methods.
+const (
+	setDelay   = "SetPropagationDelay" // dur
+	setStale   = "StaleReads"          // n
+	setRate    = "SetRateLimit"        // rate, n (burst)
+	setExpired = "MarkExpired"         // user, id
+	setFault   = "Inject"              // fault
+	setKey     = "AddAccessKeyWithSecret"
+	advance    = "advance the clock" // dur
+)
 
 // outcome is what a step returned, with certificate ids replaced by names,
 // for comparing the faces.
@@ -72,6 +143,7 @@ type outcome struct {
 	Certificates  []types.SigningCertificate
 	IsTruncated   bool
 	HasMarker     bool
+	Users         []string
 }
 
 func str(v string) *string { return &v }
@@ -130,14 +202,14 @@ var scenarios = []struct {
 	}},
 	{"upload refusals in IAM's order", []step{
 		{op: iamspec.OpUpload, user: str("bad name"), body: "junk", wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("UserName", `Member must satisfy regular expression pattern: [\w+=,.@-]+`)},
+			wantMsg: iamspec.MsgUserNamePattern},
 		{op: iamspec.OpUpload, user: str(""), body: "a", wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("UserName", "Member must have length greater than or equal to 1")},
+			wantMsg: iamspec.MsgValidationValue("UserName", "", "Member must have length greater than or equal to 1")},
 		{op: iamspec.OpUpload, user: str("nonexistent-user"), body: "junk", wantCode: iamspec.CodeNoSuchEntity,
 			wantMsg: "The user with name nonexistent-user cannot be found."},
 		{op: iamspec.OpUpload, user: str("nonexistent-user"), body: "empty", wantCode: iamspec.CodeNoSuchEntity},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "empty", wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("CertificateBody", "Member must have length greater than or equal to 1")},
+			wantMsg: iamspec.MsgValidationValue("CertificateBody", "", "Member must have length greater than or equal to 1")},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "euro", wantCode: iamspec.CodeValidationError},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "junk", wantCode: iamspec.CodeMalformedCertificate,
 			wantMsg: "Certificate invalid-certificate-body is malformed."},
@@ -165,9 +237,9 @@ var scenarios = []struct {
 		{op: iamspec.OpList, user: str("Bob"), max: 1, useMarker: true, wantList: []string{"c2"}},
 		{op: iamspec.OpList, user: str("Bob"), max: 2, wantList: []string{"c1", "c2"}},
 		{op: iamspec.OpList, user: str("Bob"), max: -1, wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("MaxItems", "Member must have value greater than or equal to 1")},
+			wantMsg: iamspec.MsgValidationValue("MaxItems", "-1", "Member must have value greater than or equal to 1")},
 		{op: iamspec.OpList, user: str("Bob"), max: 1001, wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("MaxItems", "Member must have value less than or equal to 1000")},
+			wantMsg: iamspec.MsgValidationValue("MaxItems", "1001", "Member must have value less than or equal to 1000")},
 		{op: iamspec.OpList, user: str("Bob"), marker: "not a marker", wantCode: iamspec.CodeValidationError},
 		{op: iamspec.OpList, user: str("nonexistent-user"), wantCode: iamspec.CodeNoSuchEntity,
 			wantMsg: iamspec.MsgNoSuchUser("nonexistent-user")},
@@ -179,11 +251,11 @@ var scenarios = []struct {
 		{op: iamspec.OpDelete, user: str("nonexistent-user"), id: "alices", wantCode: iamspec.CodeNoSuchEntity,
 			wantMsg: iamspec.MsgNoSuchUser("nonexistent-user")},
 		{op: iamspec.OpUpdate, user: str("Bob"), id: "short", status: types.StatusTypeActive, wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("CertificateId", "Member must have length greater than or equal to 24")},
+			wantMsg: iamspec.MsgValidationValue("CertificateId", "short", "Member must have length greater than or equal to 24")},
 		{op: iamspec.OpDelete, user: str("Bob"), id: strings.Repeat("A", 27) + "!", wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("CertificateId", `Member must satisfy regular expression pattern: [\w]+`)},
+			wantMsg: iamspec.MsgValidationValue("CertificateId", strings.Repeat("A", 27)+"!", `Member must satisfy regular expression pattern: [\w]+`)},
 		{op: iamspec.OpUpdate, user: str("Alice"), id: "alices", status: types.StatusTypeExpired, wantCode: iamspec.CodeValidationError,
-			wantMsg: iamspec.MsgValidation("Status", "Member must satisfy enum value set: [Active, Inactive]")},
+			wantMsg: iamspec.MsgValidationValue("Status", "Expired", "Member must satisfy enum value set: [Active, Inactive]")},
 		{op: iamspec.OpUpdate, user: str("Alice"), id: "alices", status: "", wantCode: "InvalidParams"},
 		{op: iamspec.OpDelete, user: str("Alice"), id: "nil", wantCode: "InvalidParams"},
 		{op: iamspec.OpUpdate, user: str("Bob"), id: "alices", status: types.StatusTypeActive, wantCode: iamspec.CodeNoSuchEntity,
@@ -191,6 +263,123 @@ var scenarios = []struct {
 		{op: iamspec.OpUpdate, user: str("Bob"), id: "NONEXISTENTCERTID12345678901", status: types.StatusTypeActive,
 			wantCode: iamspec.CodeNoSuchEntity, wantMsg: "The Certificate with id NONEXISTENTCERTID12345678901 cannot be found."},
 		{op: iamspec.OpList, user: str("Alice"), wantList: []string{"alices"}},
+	}},
+	{"same certificate, same id, after delete and re-upload", []step{
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", save: "first"},
+		{op: iamspec.OpDelete, user: str("Bob"), id: "first"},
+		{op: iamspec.OpUpload, user: str("Alice"), body: "a-crlf", save: "again"},
+		{op: iamspec.OpDelete, user: str("Alice"), id: "first"}, // the same id
+		{op: iamspec.OpList, user: str("Alice"), wantList: []string{}},
+	}},
+	{"users: create, case, length, get, list", []step{
+		{op: iamspec.OpCreateUser, user: str("Carol")},
+		{op: iamspec.OpCreateUser, user: str("carol"), wantCode: iamspec.CodeEntityAlreadyExists,
+			wantMsg: "User with name carol already exists.", wantStatus: 409},
+		{op: iamspec.OpCreateUser, user: str("BOB"), wantCode: iamspec.CodeEntityAlreadyExists},
+		{op: iamspec.OpCreateUser, user: str(strings.Repeat("x", 65)), wantCode: iamspec.CodeValidationError,
+			wantMsg: iamspec.MsgValidationValue("UserName", strings.Repeat("x", 65), "Member must have length less than or equal to 64")},
+		{op: iamspec.OpCreateUser, user: str("ops,admin")}, // ',' is legal in IAM names
+		{op: iamspec.OpCreateUser, user: str("no/slash"), wantCode: iamspec.CodeValidationError, wantMsg: iamspec.MsgUserNamePattern},
+		{op: iamspec.OpCreateUser, wantCode: "InvalidParams"},
+		{op: iamspec.OpGetUser, user: str("CAROL"), wantUsers: nil},
+		{op: iamspec.OpGetUser}, // no name: the caller
+		{op: iamspec.OpGetUser, user: str("nobody"), wantCode: iamspec.CodeNoSuchEntity, wantMsg: iamspec.MsgNoSuchUser("nobody")},
+		{op: iamspec.OpListUsers, max: 2, wantUsers: []string{"Alice", "Bob"}},
+		{op: iamspec.OpListUsers, max: 2, useMarker: true, wantUsers: []string{"Carol", "ops,admin"}},
+		{op: iamspec.OpListUsers, max: 2, useMarker: true, wantUsers: []string{sigcerttest.DefaultUser}},
+		{op: iamspec.OpListUsers, max: 1001, wantCode: iamspec.CodeValidationError},
+		{op: iamspec.OpUpload, user: str("carol"), body: "a", save: "c1"}, // lookups ignore case
+		{op: iamspec.OpList, user: str("Carol"), wantList: []string{"c1"}},
+	}},
+	{"delete user refused while it holds certificates", []step{
+		{op: iamspec.OpCreateUser, user: str("Dave")},
+		{op: iamspec.OpUpload, user: str("Dave"), body: "a", save: "c1"},
+		{op: iamspec.OpDeleteUser, user: str("Dave"), wantCode: iamspec.CodeDeleteConflict,
+			wantMsg: "Cannot delete entity, must delete certificates first.", wantStatus: 409},
+		{op: iamspec.OpDelete, user: str("Dave"), id: "c1"},
+		{op: iamspec.OpDeleteUser, user: str("Dave")},
+		{op: iamspec.OpGetUser, user: str("Dave"), wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpDeleteUser, user: str("Dave"), wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpDeleteUser, wantCode: "InvalidParams"},
+	}},
+	{"propagation delay", []step{
+		{op: setDelay, dur: 5 * time.Second},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", save: "c1"},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeDuplicateCertificate}, // applied all the same
+		{op: advance, dur: 5 * time.Second},
+		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Active"}},
+		{op: iamspec.OpUpdate, user: str("Bob"), id: "c1", status: types.StatusTypeInactive},
+		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Active"}},
+		{op: advance, dur: 5 * time.Second},
+		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Inactive"}},
+		{op: iamspec.OpDelete, user: str("Bob"), id: "c1"},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
+		{op: advance, dur: 5 * time.Second},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}},
+		{op: iamspec.OpCreateUser, user: str("Erin")},
+		{op: iamspec.OpGetUser, user: str("Erin"), wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpUpload, user: str("Erin"), body: "b", wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpListUsers, wantUsers: []string{"Alice", "Bob", sigcerttest.DefaultUser}},
+		{op: advance, dur: 5 * time.Second},
+		{op: iamspec.OpGetUser, user: str("Erin")},
+	}},
+	{"stale reads", []step{
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", save: "c1"},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "b", save: "c2"},
+		{op: setStale, n: 1},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1", "c2"}},
+	}},
+	{"throttling", []step{
+		{op: setRate, rate: 1, n: 2},
+		{op: iamspec.OpList, user: str("Bob")},
+		{op: iamspec.OpList, user: str("Bob")},
+		{op: iamspec.OpList, user: str("Bob"), wantCode: iamspec.CodeThrottling, wantMsg: "Rate exceeded", wantStatus: 400},
+		{op: iamspec.OpCreateUser, user: str("Frank"), wantCode: iamspec.CodeThrottling},
+		{op: advance, dur: time.Second},
+		{op: iamspec.OpCreateUser, user: str("Frank")},
+		{op: setRate},
+		{op: iamspec.OpList, user: str("Bob")},
+		{op: iamspec.OpList, user: str("Bob")},
+	}},
+	{"an Expired certificate is listed as such", []step{
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", save: "c1"},
+		{op: setExpired, user: str("Bob"), id: "c1"},
+		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Expired"}},
+		{op: iamspec.OpUpdate, user: str("Bob"), id: "c1", status: types.StatusTypeActive},
+		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Active"}},
+	}},
+	{"faults: 5xx codes get their real status", []step{
+		{op: setFault, fault: sigcerttest.Fault{Code: iamspec.CodeInternalFailure}},
+		{op: iamspec.OpList, user: str("Bob"), wantCode: iamspec.CodeInternalFailure, wantStatus: 500},
+		{op: setFault, fault: sigcerttest.Fault{Code: iamspec.CodeServiceUnavailable}},
+		{op: iamspec.OpList, user: str("Bob"), wantCode: iamspec.CodeServiceUnavailable, wantStatus: 503},
+		{op: setFault, fault: sigcerttest.Fault{Code: iamspec.CodeServiceFailure, Message: "boom"}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeServiceFailure, wantMsg: "boom", wantStatus: 500},
+		{op: setFault, fault: sigcerttest.Fault{Code: iamspec.CodeThrottling, Status: 429}},
+		{op: iamspec.OpList, user: str("Bob"), wantCode: iamspec.CodeThrottling, wantStatus: 429},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}},
+	}},
+	{"faults: per operation, counted, applied then failed", []step{
+		{op: setFault, fault: sigcerttest.Fault{Action: iamspec.OpUpload, Count: 2, Code: iamspec.CodeConcurrentModification}},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeConcurrentModification},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeConcurrentModification},
+		{op: setFault, fault: sigcerttest.Fault{Action: iamspec.OpUpload, ApplyThenCode: iamspec.CodeServiceUnavailable}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeServiceUnavailable, wantStatus: 503},
+		// The failed upload was applied: the certificate is a duplicate now.
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", wantCode: iamspec.CodeDuplicateCertificate},
+		{op: setFault, fault: sigcerttest.Fault{Action: iamspec.OpCreateUser, ApplyThenCode: iamspec.CodeInternalFailure}},
+		{op: iamspec.OpCreateUser, user: str("Gina"), wantCode: iamspec.CodeInternalFailure, wantStatus: 500},
+		{op: iamspec.OpGetUser, user: str("Gina")},
+	}},
+	{"access keys act as their user", []step{
+		{op: setKey, keyID: "AKIABOB", secret: "bob-secret", user: str("Bob")},
+		{op: iamspec.OpUpload, body: "a", keyID: "AKIABOB", secret: "bob-secret", save: "c1"},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
+		{op: iamspec.OpGetUser, keyID: "AKIABOB", secret: "bob-secret"},
+		{op: iamspec.OpList, keyID: "AKIAUNKNOWN", secret: "x", wantCode: iamspec.CodeInvalidClientTokenID, wantStatus: 403},
 	}},
 }
 
@@ -204,8 +393,9 @@ func TestScenarios(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			var results [][]outcome
 			for _, f := range faces {
-				api, inspect := f.start(t, now)
-				results = append(results, runScenario(t, f.name, api, inspect, bodies, sc.steps))
+				clock := &scenarioClock{t: now}
+				ft := f.full(t, clock.now)
+				results = append(results, runScenario(t, f.name, ft, clock, bodies, sc.steps))
 			}
 			if diff := cmp.Diff(results[0], results[1], cmpopts.IgnoreUnexported(types.SigningCertificate{})); diff != "" {
 				t.Errorf("%s and %s differ (-%s +%s):\n%s", faces[0].name, faces[1].name, faces[0].name, faces[1].name, diff)
@@ -214,10 +404,21 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(string) []types.SigningCertificate,
+// scenarioClock is a face's clock, which advance steps move.
+type scenarioClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *scenarioClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *scenarioClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenarioClock,
 	bodies map[string]string, steps []step) []outcome {
 	t.Helper()
 	ctx := context.Background()
+	api, inspect := ft.api, ft.ctrl.Certificates
 	ids := map[string]string{}   // name → id
 	names := map[string]string{} // id → name
 	var marker *string
@@ -237,7 +438,70 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 			}
 			return aws.String(st.id)
 		}
+		var opts []func(*iam.Options)
+		if st.keyID != "" && st.op != setKey {
+			opts = append(opts, func(o *iam.Options) {
+				o.Credentials = credentials.NewStaticCredentialsProvider(st.keyID, st.secret, "")
+			})
+		}
 		switch st.op {
+		case setDelay:
+			ft.ctrl.SetPropagationDelay(st.dur)
+			continue
+		case setStale:
+			ft.ctrl.StaleReads(st.n)
+			continue
+		case setRate:
+			ft.ctrl.SetRateLimit(st.rate, st.n)
+			continue
+		case setExpired:
+			ft.ctrl.MarkExpired(*st.user, *id())
+			continue
+		case setFault:
+			ft.ctrl.Inject(st.fault)
+			continue
+		case setKey:
+			ft.ctrl.AddAccessKeyWithSecret(st.keyID, st.secret, *st.user)
+			continue
+		case advance:
+			clock.add(st.dur)
+			continue
+		case iamspec.OpCreateUser:
+			var res *iam.CreateUserOutput
+			if res, err = api.CreateUser(ctx, &iam.CreateUserInput{UserName: st.user}, opts...); err == nil {
+				out.Users = []string{*res.User.UserName}
+			}
+		case iamspec.OpGetUser:
+			var res *iam.GetUserOutput
+			if res, err = api.GetUser(ctx, &iam.GetUserInput{UserName: st.user}, opts...); err == nil {
+				out.Users = []string{*res.User.UserName}
+				checkUser(t, faceName, i, *res.User)
+			}
+		case iamspec.OpListUsers:
+			in := &iam.ListUsersInput{}
+			if st.max != 0 {
+				in.MaxItems = &st.max
+			}
+			if st.useMarker {
+				in.Marker = marker
+			}
+			var res *iam.ListUsersOutput
+			if res, err = api.ListUsers(ctx, in, opts...); err == nil {
+				marker = res.Marker
+				out.IsTruncated, out.HasMarker = res.IsTruncated, res.Marker != nil
+				out.Users = []string{}
+				for _, u := range res.Users {
+					out.Users = append(out.Users, *u.UserName)
+					checkUser(t, faceName, i, u)
+				}
+				if st.wantUsers != nil {
+					if diff := cmp.Diff(st.wantUsers, out.Users); diff != "" {
+						t.Errorf("%s step %d: users (-want +got):\n%s", faceName, i, diff)
+					}
+				}
+			}
+		case iamspec.OpDeleteUser:
+			_, err = api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: st.user}, opts...)
 		case iamspec.OpUpload:
 			in := &iam.UploadSigningCertificateInput{UserName: st.user}
 			if st.body != "nil" {
@@ -248,10 +512,13 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 				in.CertificateBody = &b
 			}
 			var res *iam.UploadSigningCertificateOutput
-			if res, err = api.UploadSigningCertificate(ctx, in); err == nil {
+			if res, err = api.UploadSigningCertificate(ctx, in, opts...); err == nil {
 				c := *res.Certificate
 				if *c.CertificateBody != *in.CertificateBody {
 					t.Errorf("%s step %d: body changed in transit", faceName, i)
+				}
+				if want := derivedID(*in.CertificateBody); *c.CertificateId != want {
+					t.Errorf("%s step %d: id %s, want %s (base32 of the DER's SHA-1, as IAM's)", faceName, i, *c.CertificateId, want)
 				}
 				if st.save != "" {
 					ids[st.save], names[*c.CertificateId] = *c.CertificateId, st.save
@@ -269,7 +536,7 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 				in.Marker = &st.marker
 			}
 			var res *iam.ListSigningCertificatesOutput
-			if res, err = api.ListSigningCertificates(ctx, in); err == nil {
+			if res, err = api.ListSigningCertificates(ctx, in, opts...); err == nil {
 				list, marker = res.Certificates, res.Marker
 				out.IsTruncated, out.HasMarker = res.IsTruncated, res.Marker != nil
 				if res.IsTruncated != (res.Marker != nil) {
@@ -284,11 +551,20 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 						t.Errorf("%s step %d: listed (-want +got):\n%s", faceName, i, diff)
 					}
 				}
+				if st.wantState != nil {
+					got := []string{}
+					for _, c := range res.Certificates {
+						got = append(got, names[*c.CertificateId]+":"+string(c.Status))
+					}
+					if diff := cmp.Diff(st.wantState, got); diff != "" {
+						t.Errorf("%s step %d: listed (-want +got):\n%s", faceName, i, diff)
+					}
+				}
 			}
 		case iamspec.OpUpdate:
-			_, err = api.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: st.user, CertificateId: id(), Status: st.status})
+			_, err = api.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: st.user, CertificateId: id(), Status: st.status}, opts...)
 		case iamspec.OpDelete:
-			_, err = api.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: st.user, CertificateId: id()})
+			_, err = api.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: st.user, CertificateId: id()}, opts...)
 		}
 
 		out.Code, out.Message, out.ErrorType, out.HTTPStatus = describe(err)
@@ -305,11 +581,13 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 		if st.wantMsg != "" && out.Message != st.wantMsg {
 			t.Errorf("%s step %d (%s): message %q, want %q", faceName, i, st.op, out.Message, st.wantMsg)
 		}
-		if st.wantCode == iamspec.CodeValidationError || st.wantCode == iamspec.CodeNoSuchEntity ||
-			st.wantCode == iamspec.CodeMalformedCertificate || st.wantCode == iamspec.CodeLimitExceeded ||
-			st.wantCode == iamspec.CodeDuplicateCertificate {
-			if out.HTTPStatus != iamspec.Status(st.wantCode) {
-				t.Errorf("%s step %d: HTTP status %d, want %d", faceName, i, out.HTTPStatus, iamspec.Status(st.wantCode))
+		if st.wantCode != "" && st.wantCode != "InvalidParams" {
+			want := st.wantStatus
+			if want == 0 {
+				want = iamspec.Status(st.wantCode)
+			}
+			if out.HTTPStatus != want {
+				t.Errorf("%s step %d: HTTP status %d, want %d", faceName, i, out.HTTPStatus, want)
 			}
 		}
 		outs = append(outs, out)
@@ -317,6 +595,26 @@ func runScenario(t *testing.T, faceName string, api sigcert.API, inspect func(st
 	// The inspection helpers agree with what the API reported.
 	outs = append(outs, outcome{Certificates: relabel(inspect("Bob"), names)}, outcome{Certificates: relabel(inspect("Alice"), names)})
 	return outs
+}
+
+// derivedID is the id IAM gives a certificate: base32 (RFC 4648, no
+// padding) of the SHA-1 of its DER.
+func derivedID(body string) string {
+	block, _ := pem.Decode([]byte(body))
+	if block == nil {
+		return "not PEM"
+	}
+	sum := sha1.Sum(block.Bytes)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])
+}
+
+// checkUser checks a user as both faces must return it.
+func checkUser(t *testing.T, faceName string, i int, u types.User) {
+	t.Helper()
+	if u.UserName == nil || u.UserId == nil || u.Arn == nil || u.Path == nil || u.CreateDate == nil ||
+		*u.Arn != "arn:aws:iam::123456789012:user/"+*u.UserName || *u.Path != "/" || !strings.HasPrefix(*u.UserId, "AIDA") {
+		t.Errorf("%s step %d: user %+v", faceName, i, u)
+	}
 }
 
 func relabel(cs []types.SigningCertificate, names map[string]string) []types.SigningCertificate {

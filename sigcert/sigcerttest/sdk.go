@@ -38,6 +38,17 @@ func sdkCertificates(cs []iammodel.Certificate) []types.SigningCertificate {
 	return out
 }
 
+// sdkUser is u as the SDK decodes it from IAM's XML.
+func sdkUser(u iammodel.User) *types.User {
+	return &types.User{
+		UserName:   ptr(u.UserName),
+		UserId:     ptr(u.UserID),
+		Arn:        ptr(u.Arn),
+		Path:       ptr(u.Path),
+		CreateDate: ptr(u.CreateDate),
+	}
+}
+
 // modelled lists, per operation, the error codes its SDK deserializer turns
 // into a typed exception (iam/deserializers.go); any other code becomes a
 // *smithy.GenericAPIError.
@@ -48,6 +59,12 @@ var modelled = map[string][]string{
 	iamspec.OpList:   {iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
 	iamspec.OpUpdate: {iamspec.CodeInvalidInput, iamspec.CodeLimitExceeded, iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
 	iamspec.OpDelete: {iamspec.CodeConcurrentModification, iamspec.CodeLimitExceeded, iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpCreateUser: {iamspec.CodeConcurrentModification, iamspec.CodeEntityAlreadyExists, iamspec.CodeInvalidInput,
+		iamspec.CodeLimitExceeded, iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpGetUser:   {iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
+	iamspec.OpListUsers: {iamspec.CodeServiceFailure},
+	iamspec.OpDeleteUser: {iamspec.CodeConcurrentModification, iamspec.CodeDeleteConflict, iamspec.CodeLimitExceeded,
+		iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
 }
 
 // apiError returns the error value the SDK's deserializer for operation op
@@ -68,6 +85,8 @@ func typedError(code string, msg *string) smithy.APIError {
 	switch code {
 	case iamspec.CodeConcurrentModification:
 		return &types.ConcurrentModificationException{Message: msg}
+	case iamspec.CodeDeleteConflict:
+		return &types.DeleteConflictException{Message: msg}
 	case iamspec.CodeDuplicateCertificate:
 		return &types.DuplicateCertificateException{Message: msg}
 	case iamspec.CodeEntityAlreadyExists:

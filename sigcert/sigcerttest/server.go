@@ -546,6 +546,12 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request) {
 	case f.Code != "":
 		errorResponse(f.errorAnswer(), f.status(), requestID).write(w, requestID)
 		return
+	case f.ApplyThenCode != "":
+		if decodeErr == nil {
+			s.respond(q, requestID)
+		}
+		errorResponse(f.applyThenAnswer(), f.applyThenStatus(), requestID).write(w, requestID)
+		return
 	}
 	if decodeErr != nil && q.Early {
 		errorResponse(decodeErr, refusalStatus(decodeErr), requestID).write(w, requestID)
@@ -627,6 +633,9 @@ func (s *Server) respond(q queryRequest, requestID string) response {
 			return fail(err)
 		}
 		return okResponse(success(q.Action, requestID, nil))
+	case iamspec.OpCreateUser, iamspec.OpGetUser, iamspec.OpListUsers, iamspec.OpDeleteUser:
+		r, _ := s.respondUsers(q, requestID)
+		return r
 	}
 	return errorResponse(&iammodel.Error{Code: iamspec.CodeInvalidAction, Message: iamspec.MsgInvalidAction(q.Action)}, 0, requestID)
 }

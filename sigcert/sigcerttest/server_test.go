@@ -117,8 +117,8 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Sender", Code: iamspec.CodeMissingAuthToken, Message: iamspec.MsgMissingAuthToken}},
 		{"unknown key", "AWS4-HMAC-SHA256 Credential=AKIANOBODY/x", url.Values{"Action": {iamspec.OpList}}, 403,
 			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}},
-		{"unknown action", signed, url.Values{"Action": {"CreateUser"}, "UserName": {"Eve"}}, 400,
-			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateUser for version 2010-05-08"}},
+		{"unknown action", signed, url.Values{"Action": {"CreateRole"}, "RoleName": {"Eve"}}, 400,
+			errorResponse{Type: "Sender", Code: iamspec.CodeInvalidAction, Message: "Could not find operation CreateRole for version 2010-05-08"}},
 		{"no action", signed, url.Values{"UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: "MissingAction", Message: "The request has no Action parameter."}},
 		{"another version", signed, url.Values{"Action": {iamspec.OpList}, "Version": {"2009-01-01"}}, 400,
@@ -131,7 +131,7 @@ func TestProtocolErrors(t *testing.T) {
 			errorResponse{Type: "Receiver", Code: iamspec.CodeServiceFailure, Message: "boom"}},
 		{"missing body", signed, url.Values{"Action": {iamspec.OpUpload}, "UserName": {"Bob"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidation("CertificateBody", "Member must not be null")}},
+				Message: iamspec.MsgValidationNull("CertificateBody", "Member must not be null")}},
 		{"MaxItems not a number", signed, url.Values{"Action": {iamspec.OpList}, "MaxItems": {"ten"}}, 400,
 			errorResponse{Type: "Sender", Code: iamspec.CodeValidationError,
 				Message: iamspec.MsgValidation("MaxItems", "Member must be an integer")}},
@@ -286,13 +286,13 @@ func TestRequestIDsUnique(t *testing.T) {
 func TestCallerCredentials(t *testing.T) {
 	ctx := context.Background()
 	asBob := func(o *iam.Options) {
-		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", sigcerttest.DefaultSecretAccessKey, "")
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOB", "secret", "")
 	}
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
-	srv.AddAccessKey("AKIABOB", "Bob")
+	srv.AddAccessKeyWithSecret("AKIABOB", "secret", "Bob")
 	fake := sigcerttest.NewFake("Bob")
-	fake.AddAccessKey("AKIABOB", "Bob")
+	fake.AddAccessKeyWithSecret("AKIABOB", "secret", "Bob")
 	var anonErrs []error
 
 	for name, api := range map[string]interface {

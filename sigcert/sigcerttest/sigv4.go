@@ -155,17 +155,6 @@ type authError struct {
 	status int
 }
 
-// secretOf returns the secret access key of accessKeyID, and whether the
-// model knows the key.
-//
-// merge: use s.model.Secret
-func secretOf(m *iammodel.Model, accessKeyID string) (string, bool) {
-	if _, ok := m.UserOf(accessKeyID); !ok {
-		return "", false
-	}
-	return iammodel.DefaultSecretAccessKey, true
-}
-
 // authenticate checks r's signature: a request that is not SigV4-signed is
 // MissingAuthenticationToken, an unknown key InvalidClientTokenId, an
 // incomplete header IncompleteSignature, a date more than 15 minutes from
@@ -177,7 +166,7 @@ func authenticate(r *http.Request, body []byte, m *iammodel.Model, now time.Time
 	if !ok || h.accessKeyID == "" {
 		return &authError{err: missingAuth()}
 	}
-	secret, known := secretOf(m, h.accessKeyID)
+	secret, known := m.Secret(h.accessKeyID)
 	if !known {
 		return &authError{err: &iammodel.Error{Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}}
 	}
