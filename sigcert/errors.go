@@ -308,6 +308,18 @@ func preflightError(err error) error {
 // every link of the SDK's error chain.
 func serviceError(op string, err error, body string) error {
 	r := newRedactor(body)
+	if se, ok := err.(*ServiceError); ok && se != nil {
+		// A mock answered with a ServiceError built by hand: keep it, one
+		// prefix, with what sigcert knows filled in and the same redaction.
+		cp := *se
+		if cp.Operation == "" {
+			cp.Operation = op
+		}
+		cp.Message = r.message(cp.Message)
+		cp.Err = r.clean(cp.Err)
+		cp.sentinel = cp.sentinelOf()
+		return &cp
+	}
 	e := &ServiceError{Operation: op, Err: r.clean(err)}
 	var re *awshttp.ResponseError
 	if errors.As(e.Err, &re) && re.ResponseError != nil && re.Response != nil {

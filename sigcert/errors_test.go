@@ -382,7 +382,7 @@ func leakyBodies() []leakyBody {
 		{"key alone", expired.KeyPEM, []string{expired.KeyPEM}},
 		{"key relabelled CERTIFICATE", relabelled, []string{relabelled}},
 		{"base64 of a PEM key", keyB64 + "\n", []string{keyB64}},
-		{"DER of a key as text", "MII" + strings.Repeat("QUJD", 40) + "\n" + keyB64[:64] + "\n", []string{keyB64[:64]}},
+		{"base64 lines without armour", "MII" + strings.Repeat("QUJD", 40) + "\n" + keyB64[:64] + "\n", []string{keyB64[:64]}},
 	}
 }
 
@@ -483,5 +483,29 @@ func TestNoErrorPrintsKeyMaterialFromAnyAnswer(t *testing.T) {
 		if !errors.As(listErr, &mae) {
 			t.Errorf("List answered %s: the SDK's MaxAttemptsError is not reachable", what)
 		}
+	}
+}
+
+// answeringAPI answers every upload with err, as a user's hand-written mock of
+// the API does.
+type answeringAPI struct {
+	sigcert.API
+	err error
+}
+
+func (m answeringAPI) UploadSigningCertificate(context.Context, *iam.UploadSigningCertificateInput, ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+	return nil, m.err
+}
+
+// A mock that answers with a hand-built ServiceError gets it back through
+// Upload with one prefix, the operation filled in and its sentinel matched.
+func TestMockAnsweringAServiceError(t *testing.T) {
+	up := sigcert.NewUploader(answeringAPI{err: &sigcert.ServiceError{Code: iamspec.CodeDuplicateCertificate, StatusCode: 409}})
+	_, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	if want := "sigcert: UploadSigningCertificate: DuplicateCertificate (HTTP 409)"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if !errors.Is(err, sigcert.ErrDuplicateCertificate) || sigcert.Code(err) != iamspec.CodeDuplicateCertificate {
+		t.Errorf("err = %v: want ErrDuplicateCertificate", err)
 	}
 }
