@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/validate"
@@ -115,51 +117,101 @@ func Code(err error) string {
 	return ""
 }
 
+// prefix starts every message sigcert makes, once.
+const prefix = "sigcert: "
+
+// Detail returns err's message without sigcert's "sigcert: " prefix, for a
+// caller that adds its own context (a CLI's "signingcert upload: …", a
+// report line), so that no caller edits message strings. Every error sigcert
+// returns starts with the prefix, once; any other error is returned as
+// err.Error(), except a *validate.Error, whose message is returned without
+// its "validate: " prefix (see (*validate.Error).Message). Detail(nil) is "".
+func Detail(err error) string {
+	switch e := err.(type) {
+	case nil:
+		return ""
+	case interface{ detail() string }:
+		return e.detail()
+	case *validate.Error:
+		return e.Message()
+	}
+	msg := err.Error()
+	if d, ok := strings.CutPrefix(msg, prefix); ok {
+		return d
+	}
+	return msg
+}
+
 // ServiceError is an error from the call to IAM: an answer from the service,
 // a transport failure, a cancelled context, or a response sigcert could not
 // use.
 //
-// errors.Is matches the sentinel for Code (ErrDuplicateCertificate, ...) and
-// anything in the SDK's error, such as context.Canceled. errors.As reaches the
-// SDK's error: *types.DuplicateCertificateException, smithy.APIError,
+// errors.Is matches the sentinel for Code (ErrDuplicateCertificate, ...; a
+// ServiceError a test builds with only Code set matches it too) and anything
+// in the SDK's error, such as context.Canceled. errors.As reaches the SDK's
+// error: *types.DuplicateCertificateException, smithy.APIError,
 // *awshttp.ResponseError (HTTP status, request id), *smithy.OperationError.
 //
-// Its message never contains the certificate body, although IAM's own
-// message for MalformedCertificate echoes it: reach the SDK error with
-// errors.As for IAM's exact words.
+// Neither its message nor anything in its Unwrap chain prints the
+// certificate body or key material: IAM's message for MalformedCertificate
+// echoes the body, so sigcert copies the SDK's error chain with IAM's
+// message redacted, in ServiceError.Message and in the SDK's exception
+// alike. The zero value prints and unwraps without panicking.
 type ServiceError struct {
 	// Operation is IAM's operation name, e.g. "UploadSigningCertificate".
 	Operation string
 	// Code is IAM's error code, or "" when IAM gave no answer (transport
 	// failure, cancelled context).
 	Code string
-	// Message is IAM's message with the certificate body removed.
+	// Message is IAM's message with the certificate body removed, or, when
+	// IAM gave no answer, what went wrong instead.
 	Message string
 	// StatusCode is the HTTP status, or 0 when there was no response.
 	StatusCode int
 	// RequestID is IAM's request id, or "" when there was none.
 	RequestID string
-	// Err is the error the SDK returned.
+	// Err is the error the SDK returned, with IAM's message redacted as in
+	// Message.
 	Err error
 
+	// sentinel is the sentinel for Code, set by sigcert, or one for an
+	// error with no code (ErrIncompleteResponse); when nil, Unwrap looks
+	// Code up, so that a ServiceError built by hand matches too.
 	sentinel error
 }
 
 // Error implements the error interface.
-func (e *ServiceError) Error() string {
+func (e *ServiceError) Error() string { return prefix + e.detail() }
+
+// detail is the message without the prefix, for Detail:
+// "UploadSigningCertificate: DuplicateCertificate: <IAM's message> (HTTP
+// 409, request id …)", any part missing left out.
+func (e *ServiceError) detail() string {
+	if e == nil {
+		return "<nil ServiceError>"
+	}
 	var b strings.Builder
-	b.WriteString("sigcert: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": ")
-	switch {
-	case e.Code != "":
-		b.WriteString(e.Code)
-		if e.Message != "" {
-			b.WriteString(": ")
-			b.WriteString(e.Message)
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+	}
+	add := func(s string) {
+		if s == "" {
+			return
 		}
-	default:
-		b.WriteString(e.Message)
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(s)
+	}
+	add(e.Code)
+	msg := e.Message
+	if msg == "" && e.Code == "" && e.Err != nil {
+		// Built by hand with only Err: its text, kept safe.
+		msg = newRedactor("").message(e.Err.Error())
+	}
+	add(msg)
+	if b.Len() == 0 {
+		b.WriteString("IAM call failed")
 	}
 	if e.StatusCode != 0 {
 		fmt.Fprintf(&b, " (HTTP %d", e.StatusCode)
@@ -167,16 +219,33 @@ func (e *ServiceError) Error() string {
 			fmt.Fprintf(&b, ", request id %s", e.RequestID)
 		}
 		b.WriteString(")")
+	} else if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}
 	return b.String()
 }
 
-// Unwrap returns the sentinel for Code (if any) and the SDK's error.
+// Unwrap returns the sentinel for Code (if any) and the SDK's error (if
+// any).
 func (e *ServiceError) Unwrap() []error {
-	if e.sentinel == nil {
-		return []error{e.Err}
+	if e == nil {
+		return nil
 	}
-	return []error{e.sentinel, e.Err}
+	var errs []error
+	if s := e.sentinelOf(); s != nil {
+		errs = append(errs, s)
+	}
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	return errs
+}
+
+func (e *ServiceError) sentinelOf() error {
+	if e.sentinel != nil {
+		return e.sentinel
+	}
+	return SentinelFor(e.Code)
 }
 
 // PreflightError is a refusal made locally, before any request was sent.
@@ -186,7 +255,9 @@ func (e *ServiceError) Unwrap() []error {
 // X.509, validity, file paths and private keys) and the validate package's
 // reason (validate.ErrExpired, ...). errors.As reaches the *validate.Error.
 // It is never a smithy.APIError: that is how to tell a local refusal from
-// IAM's answer.
+// IAM's answer. Its message reads "sigcert: refused before sending:
+// CertificateBody: certificate has expired: …", with one prefix. The zero
+// value prints and unwraps without panicking.
 type PreflightError struct {
 	// Err is the refusal, a *validate.Error.
 	Err error
@@ -195,64 +266,122 @@ type PreflightError struct {
 }
 
 // Error implements the error interface.
-func (e *PreflightError) Error() string {
-	return "sigcert: refused before sending: " + e.Err.Error()
+func (e *PreflightError) Error() string { return prefix + e.detail() }
+
+func (e *PreflightError) detail() string {
+	const refused = "refused before sending"
+	if e == nil || e.Err == nil {
+		return refused
+	}
+	return refused + ": " + Detail(e.Err)
 }
 
 // Unwrap returns the IAM sentinel and the validate refusal.
-func (e *PreflightError) Unwrap() []error { return []error{e.sentinel, e.Err} }
+func (e *PreflightError) Unwrap() []error {
+	if e == nil || e.Err == nil {
+		return nil
+	}
+	s := e.sentinel
+	if s == nil {
+		s = preflightSentinel(e.Err)
+	}
+	return []error{s, e.Err}
+}
+
+// preflightSentinel is the answer IAM would have given to the request
+// validate refused: ValidationError for its own field constraints,
+// MalformedCertificate for the rest (IAM's documented answer for a bad or
+// expired body).
+func preflightSentinel(err error) error {
+	if validate.IsConstraint(err) {
+		return ErrValidation
+	}
+	return ErrMalformedCertificate
+}
 
 func preflightError(err error) error {
-	s := ErrMalformedCertificate
-	if validate.IsConstraint(err) {
-		s = ErrValidation
-	}
-	return &PreflightError{Err: err, sentinel: s}
+	return &PreflightError{Err: err, sentinel: preflightSentinel(err)}
 }
 
 // serviceError wraps an error from the SDK for operation op. body is the
-// certificate body sent, if any, so that it can be kept out of the message.
+// certificate body sent, if any: it is kept out of the message and out of
+// every link of the SDK's error chain.
 func serviceError(op string, err error, body string) error {
-	e := &ServiceError{Operation: op, Err: err}
+	r := newRedactor(body)
+	if se, ok := err.(*ServiceError); ok && se != nil {
+		// A mock answered with a ServiceError built by hand: keep it, one
+		// prefix, with what sigcert knows filled in and the same redaction.
+		cp := *se
+		if cp.Operation == "" {
+			cp.Operation = op
+		}
+		cp.Message = r.message(cp.Message)
+		cp.Err = r.clean(cp.Err)
+		cp.sentinel = cp.sentinelOf()
+		return &cp
+	}
+	e := &ServiceError{Operation: op, Err: r.clean(err)}
 	var re *awshttp.ResponseError
-	if errors.As(err, &re) {
+	if errors.As(e.Err, &re) && re.ResponseError != nil && re.Response != nil {
 		e.StatusCode = re.HTTPStatusCode()
 		e.RequestID = re.ServiceRequestID()
 	}
 	var ae smithy.APIError
-	if errors.As(err, &ae) {
+	if errors.As(e.Err, &ae) {
 		e.Code = ae.ErrorCode()
 		e.sentinel = SentinelFor(e.Code)
-		e.Message = redact(ae.ErrorMessage(), body)
+		e.Message = r.message(ae.ErrorMessage())
 	} else {
-		// No answer from IAM: say what happened, innermost cause first, as
-		// the SDK's own message would, but with the body removed.
-		e.Message = redact(err.Error(), body)
+		e.Message = r.message(cause(e.Err))
 	}
 	return e
 }
 
-const withheld = "[certificate body withheld]"
-
-// redact removes the certificate body from msg. IAM echoes a malformed body
-// in its message ("Certificate <body> is malformed."); if an echo is not
-// verbatim, any PEM armour or key marker left in the message withholds the
-// whole message.
-func redact(msg, body string) string {
-	const pre, suf = "Certificate ", " is malformed."
-	if strings.HasPrefix(msg, pre) && strings.HasSuffix(msg, suf) {
-		return pre + withheld + suf
+// cause says why a call that got no answer from IAM failed, without the
+// SDK's wrappers that repeat what ServiceError already says (the operation,
+// an HTTP status of 0 and an empty request id): "request send failed: Post
+// …: connection refused (gave up after 3 attempts)", "context canceled".
+func cause(err error) string {
+	var b strings.Builder
+	suffix := ""
+	for depth := 0; err != nil && depth < maxChainDepth; depth++ {
+		switch e := err.(type) {
+		case *smithy.OperationError:
+			err = e.Err
+			continue
+		case *retry.MaxAttemptsError:
+			suffix = fmt.Sprintf(" (gave up after %d attempts)", e.Attempt)
+			err = e.Err
+			continue
+		case *awshttp.ResponseError:
+			if e.ResponseError != nil {
+				err = e.ResponseError.Err
+				continue
+			}
+		case *smithyhttp.ResponseError:
+			err = e.Err
+			continue
+		case *smithyhttp.RequestSendError:
+			b.WriteString("request send failed: ")
+			err = e.Err
+			continue
+		}
+		break
 	}
-	// A short body cannot hold key material, and replacing it would mangle
-	// the message's own words.
-	if len(strings.TrimSpace(body)) >= minRedactLen {
-		msg = strings.ReplaceAll(msg, body, withheld)
-		msg = strings.ReplaceAll(msg, strings.TrimSpace(body), withheld)
+	if err != nil {
+		b.WriteString(err.Error())
 	}
-	if strings.Contains(msg, "-----BEGIN") || strings.Contains(msg, "-----END") || strings.Contains(msg, "PRIVATE KEY") {
-		return "message withheld: it quotes certificate or key material"
-	}
-	return msg
+	return b.String() + suffix
 }
 
-const minRedactLen = 8
+// incompleteError is the error for a success response that lacks what IAM
+// documents as required: a *ServiceError matching ErrIncompleteResponse,
+// with the operation and the response's request id.
+func incompleteError(op, requestID, what string) error {
+	return &ServiceError{
+		Operation: op,
+		Message:   "incomplete response: " + what,
+		RequestID: requestID,
+		sentinel:  ErrIncompleteResponse,
+	}
+}

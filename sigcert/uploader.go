@@ -185,8 +185,13 @@ func fromSDK(sc *types.SigningCertificate) (*Certificate, error) {
 
 // Fingerprint returns the SHA-256 of cert's DER in lower-case hex, as
 // Certificate.Fingerprint holds it: the same certificate in any PEM layout
-// has the same fingerprint.
+// has the same fingerprint. Fingerprint(nil), and a certificate with no
+// DER (one not made by x509.ParseCertificate), give "": there is nothing to
+// identify, and "" is what Certificate.Fingerprint holds then.
 func Fingerprint(cert *x509.Certificate) string {
+	if cert == nil || len(cert.Raw) == 0 {
+		return ""
+	}
 	sum := sha256.Sum256(cert.Raw)
 	return hex.EncodeToString(sum[:])
 }

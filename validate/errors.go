@@ -3,6 +3,8 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 )
 
 // Sentinels, one per reason. Every refusal is an *Error whose Reason is one
@@ -50,16 +52,37 @@ type Error struct {
 	Detail string
 }
 
-// Error implements the error interface.
-func (e *Error) Error() string {
-	msg := fmt.Sprintf("validate: %s: %v", e.Field, e.Reason)
+// Error implements the error interface: "validate: " and Message.
+func (e *Error) Error() string { return "validate: " + e.Message() }
+
+// Message is the refusal without the package's "validate: " prefix, such as
+// "CertificateBody: certificate has expired: NotAfter … (at byte offset 0)",
+// for a caller that puts its own prefix in front (sigcert's PreflightError
+// does) instead of editing the string. The zero Error says "refused".
+func (e *Error) Message() string {
+	if e == nil {
+		return "refused"
+	}
+	var b strings.Builder
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	if e.Reason != nil {
+		b.WriteString(e.Reason.Error())
+	} else {
+		b.WriteString("refused")
+	}
 	if e.Detail != "" {
-		msg += ": " + e.Detail
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
 	}
 	if e.Offset >= 0 {
-		msg += fmt.Sprintf(" (at byte offset %d)", e.Offset)
+		b.WriteString(" (at byte offset ")
+		b.WriteString(strconv.Itoa(e.Offset))
+		b.WriteString(")")
 	}
-	return msg
+	return b.String()
 }
 
 // Unwrap returns the Reason sentinel.
