@@ -108,7 +108,7 @@ func TestExpandPathUnsetAndEdgeCases(t *testing.T) {
 		"$A$A":       "xx",
 		"\xff$A\xfe": "\xffx\xfe",
 	} {
-		if got := expandPath(in, env); got != want {
+		if got := expandPath(in, env, nil); got != want {
 			t.Errorf("expandPath(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -162,7 +162,7 @@ func TestErrorLineNoAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = sigcert.NewUploader(sigcerttest.NewFake("Bob")).List(ctx, "Bob")
-	if got, code := errorName(err), exitCode(err); got != "Interrupted" || code != exitOther {
+	if got, code := errorName(err), exitCode(err); got != "Interrupted" || code != exitInterrupted {
 		t.Errorf("cancelled: errorName %q, exit %d", got, code)
 	}
 }
