@@ -46,7 +46,12 @@ func lookupHome(name string) (string, bool) {
 
 // commandBuilders build the subcommands. Each command lives in its own
 // cmd_*.go file and adds itself here from init, so a new command is one new
-// file.
+// file: it declares the flag groups it takes (awsFlags for a command that
+// calls IAM, outFlags for one that prints a document, oneUser or certFlags),
+// runs prepare on them first so that every usage error comes before
+// anything is read or sent, builds its session with awsFlags.connect, passes
+// each error through awsFlags.explain, and prints through outFlags.print so
+// that --output and --query work as everywhere else.
 var commandBuilders []func(e *env) *cobra.Command
 
 // addCommand registers a subcommand; call it from the command file's init.
@@ -117,7 +122,17 @@ func flagError(c *cobra.Command, err error) error {
 	if errors.Is(err, pflag.ErrHelp) {
 		return err
 	}
-	return usagef("%v (run %s --help)", err, c.CommandPath())
+	// "-query" parses as the shorthands q, u, e, ...: say what was meant.
+	msg := err.Error()
+	if i := strings.Index(msg, "' in -"); strings.HasPrefix(msg, "unknown shorthand flag: ") && i > 0 {
+		if typed := msg[i+len("' in "):]; len(typed) > 2 && !strings.HasPrefix(typed, "--") {
+			if name, _, _ := strings.Cut(typed, "="); len(name) <= 40 {
+				name = oneLine(name)
+				return usagef("unknown flag: %s (flags take two dashes: -%s; run %s --help)", name, name, c.CommandPath())
+			}
+		}
+	}
+	return usagef("%s (run %s --help)", msg, c.CommandPath())
 }
 
 // noArgs refuses operands for commands that take none.
