@@ -211,6 +211,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"rotate", "--certificate-body", "file://" + good, "--previous", "archive"}, "signingcert rotate: Usage: --previous must be keep, deactivate or delete"},
 		{[]string{"delete", "--user-name", "Bob"}, "signingcert delete: Usage: --certificate-id is required"},
 		{[]string{"list", "--nope"}, "signingcert list: Usage: unknown flag: --nope"},
+		{[]string{"list", "--cli-read-timeout", "AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert list: Usage: invalid argument "AKIAIOSFODNN7EXA"… for "--cli-read-timeout" flag`},
+		{[]string{"AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert: Usage: unknown command "AKIAIOSFODNN7EXA"… for "signingcert"`},
 		{[]string{"list", "-query", "x"}, "signingcert list: Usage: unknown flag: -query (flags take two dashes: --query; run signingcert list --help)"},
 		{[]string{"list", "-user-name=Bob"}, "signingcert list: Usage: unknown flag: -user-name (flags take two dashes: --user-name;"},
 		{[]string{"list", "--query", "Certificates[", "--endpoint-url", "http://127.0.0.1:1"}, "signingcert list: Usage: --query: bad JMESPath expression"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os/user"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -132,7 +133,22 @@ func flagError(c *cobra.Command, err error) error {
 			}
 		}
 	}
-	return usagef("%s (run %s --help)", msg, c.CommandPath())
+	return usagef("%s (run %s --help)", shortenQuoted(msg), c.CommandPath())
+}
+
+// quoted finds the double-quoted values in cobra's and pflag's messages
+// (invalid argument "VALUE" for "--flag" flag).
+var quoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+
+// shortenQuoted cuts every quoted value in msg to what quoteShort shows: a
+// value given on the command line may be a secret pasted in the wrong place.
+func shortenQuoted(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		if strings.HasPrefix(q, `"--`) {
+			return q // a flag's name
+		}
+		return quoteShort(q[1 : len(q)-1])
+	})
 }
 
 // noArgs refuses operands for commands that take none.
@@ -174,7 +190,7 @@ func run(ctx context.Context, e *env, args []string) int {
 		if i := strings.Index(msg, "\n"); i >= 0 {
 			msg = msg[:i]
 		}
-		err = usagef("%s (run signingcert --help)", msg)
+		err = usagef("%s (run signingcert --help)", shortenQuoted(msg))
 	}
 	fmt.Fprintln(e.stderr, errorLine(name, err))
 	return exitCode(err)
