@@ -43,10 +43,11 @@ func main() {
 	}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, e, os.Args[1:]) }()
+	var got os.Signal
 	select {
 	case code := <-done:
 		os.Exit(code)
-	case <-sig:
+	case got = <-sig:
 	}
 	cancel()
 	select {
@@ -56,5 +57,8 @@ func main() {
 	case <-time.After(interruptGrace):
 	}
 	fmt.Fprintln(os.Stderr, "signingcert: interrupted")
+	if got == syscall.SIGTERM {
+		os.Exit(128 + int(syscall.SIGTERM)) // as a shell reports it
+	}
 	os.Exit(exitInterrupted)
 }
