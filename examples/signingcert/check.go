@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,9 @@ func newCheckCmd(e *env) *cobra.Command {
 		}
 		if len(files) == 0 && from == "" {
 			return usagef("no files to check (run signingcert check --help)")
+		}
+		if from == stdinArg && slices.Contains(files, stdinArg) {
+			return usagef("- names standard input twice: --files-from - reads the list of names from it")
 		}
 		return runCheck(cmd.Context(), e, &o, files, from, user.name, skipX509)
 	})

@@ -204,6 +204,7 @@ func TestUsageErrors(t *testing.T) {
 		{nil, "signingcert: Usage: no command given"},
 		{[]string{"frobnicate"}, `signingcert: Usage: unknown command "frobnicate" for "signingcert"`},
 		{[]string{"check"}, "signingcert check: Usage: no files to check"},
+		{[]string{"check", "--files-from", "-", "-"}, "signingcert check: Usage: - names standard input twice"},
 		{[]string{"upload", "--user-name", "Bob"}, "signingcert upload: Usage: --certificate-body is required"},
 		{[]string{"upload", "--certificate-body", "x", "--output", "yaml"}, "signingcert upload: Usage: --output must be json, text or table"},
 		{[]string{"upload", "--certificate-body", "x", "--endpoint-url", "localhost:4566"}, "signingcert upload: Usage: --endpoint-url must be an http:// or https:// URL"},
