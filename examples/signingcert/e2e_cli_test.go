@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -417,5 +418,51 @@ func TestE2ENothingPrintedThatShouldNotBe(t *testing.T) {
 	r = h.run("", "check", evil, "c.pem\x1b[2J")
 	if strings.ContainsAny(r.stdout, "\u202e\x1b") || !strings.Contains(r.stdout, `cert\u202egnp.pem`) || !strings.Contains(r.stdout, `\x1b[2J`) {
 		t.Errorf("stdout %q", r.stdout)
+	}
+}
+
+// fullListener is a loopback socket whose accept queue is full: the kernel
+// drops further SYNs, so a connection attempt hangs as to a host that does
+// not answer.
+func fullListener(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Skip("raw socket:", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Skip("bind:", err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		t.Skip("listen:", err)
+	}
+	sa, _ := syscall.Getsockname(fd)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	// Fill the queue (backlog 0 holds one), then check that the next
+	// connection indeed hangs.
+	first, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Skip("filling the queue:", err)
+	}
+	t.Cleanup(func() { first.Close() })
+	if c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond); err == nil {
+		c.Close()
+		t.Skip("this kernel accepts beyond the backlog")
+	}
+	return "http://" + addr
+}
+
+func TestE2EUnreachableEndpointEndsByConnectTimeout(t *testing.T) {
+	h := newHarness(t)
+	full := fullListener(t)
+	start := time.Now()
+	r := h.run("", "list", "--user-name", "Bob", "--cli-connect-timeout", "1", "--endpoint-url", full)
+	r.fails(t, exitOther, "signingcert list: ConnectTimeout: ListSigningCertificates: no connection to 127.0.0.1:")
+	if !strings.Contains(r.stderr, "within --cli-connect-timeout 1 s") {
+		t.Errorf("stderr %q does not name the timeout", r.stderr)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v with a 1 s connect timeout", took)
 	}
 }
