@@ -42,7 +42,8 @@ func newCheckCmd(e *env) *cobra.Command {
 			"A FILE operand is a path, read as written (the shell has expanded it), or\n" +
 			"file://PATH, fileb://PATH or - as for upload's --certificate-body. Names read\n" +
 			"from --files-from are data: never expanded, and - is refused there while the\n" +
-			"list itself comes from standard input.",
+			"list itself comes from standard input.\n\n" +
+			"Exit status: 0 every file passed, 1 some were refused, 2 usage error, 130\ninterrupted.",
 		Args: cobra.ArbitraryArgs,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, files []string) error {
@@ -65,6 +66,7 @@ func newCheckCmd(e *env) *cobra.Command {
 	// check's own default: a line per file, for people and grep.
 	o.output = outText
 	f.Lookup("output").DefValue = outText
+	f.Lookup("output").Usage = "output `FORMAT`: text (a line per file: NAME: OK, or NAME: ErrorName: reason), json (one document; --query applies) or table (as text)"
 	f.Var(&user, "user-name", "also check the user `NAME` against IAM's constraints")
 	f.StringVar(&from, "files-from", "", "read the names of the files to check from `FILE`, one per line (- for standard input)")
 	f.BoolVar(&skipX509, "skip-x509-checks", false, "check only IAM's length and character constraints and for private keys")

@@ -256,8 +256,8 @@ func TestHelp(t *testing.T) {
 		"rotate": {want: []string{"--previous keep|deactivate|delete", "--delete-active-for-room", "--endpoint-url URL", "--cli-read-timeout SECONDS", "file://PATH"}},
 		"upload": {want: []string{"--dry-run", "file://PATH", "--query EXPRESSION"}, not: []string{"--previous", "--files-from"}},
 		"list":   {want: []string{"--user-name NAME", "repeat it"}, not: []string{"file://PATH", "--certificate-body", "--dry-run"}},
-		"delete": {want: []string{"--certificate-id ID"}, not: []string{"file://PATH", "--certificate-body"}},
-		"check":  {want: []string{"--files-from FILE", `(default "text")`}, not: []string{"--endpoint-url", "--cli-read-timeout", "--debug"}},
+		"delete": {want: []string{"--certificate-id ID", "Exit status: 0 done"}, not: []string{"file://PATH", "--certificate-body"}},
+		"check":  {want: []string{"--files-from FILE", `(default "text")`, "Exit status: 0 every file passed"}, not: []string{"--endpoint-url", "--cli-read-timeout", "--debug", "3 IAM"}},
 	} {
 		h := help(cmd)
 		for _, w := range tt.want {

@@ -79,6 +79,9 @@ Errors are one line on stderr: "signingcert CMD: NAME: cause (request id ID)",
 NAME being IAM's error code (LimitExceeded, MalformedCertificate, ...). They
 never contain the certificate body or key material.`
 
+// exitHelpIAM ends the help of a command that calls IAM.
+const exitHelpIAM = "\n\nExit status: 0 done, 1 refused locally (nothing sent), 2 usage error, 3 IAM\nanswered with an error, 4 no usable answer, 130 interrupted."
+
 // version is what --version prints, in the AWS CLI's shape
 // (aws-cli/2.x Python/3.x Linux/...).
 func version() string {

@@ -17,7 +17,7 @@ func newDeleteCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete --certificate-id ID [--user-name NAME]",
 		Short: "Delete a certificate (delete-signing-certificate)",
-		Long:  "Delete a certificate, as aws iam delete-signing-certificate.\nLike the AWS CLI, json and text print nothing on success.",
+		Long:  "Delete a certificate, as aws iam delete-signing-certificate.\nLike the AWS CLI, json and text print nothing on success." + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o, &f); err != nil {

@@ -18,7 +18,7 @@ func newEnsureCmd(e *env) *cobra.Command {
 		Use:   "ensure --certificate-body BODY [--user-name NAME]",
 		Short: "Make sure the user holds the certificate; upload only if not (safe to rerun)",
 		Long: "Make sure the user holds the certificate: list first, upload only if it is not\n" +
-			"attached, so a rerun changes nothing.\n\n" + bodyHelp,
+			"attached, so a rerun changes nothing.\n\n" + bodyHelp + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o, &c); err != nil {

@@ -21,7 +21,7 @@ func newListCmd(e *env) *cobra.Command {
 		Short: "List certificates (list-signing-certificates), of one user or several",
 		Long: "List the certificates of one or several users. json is byte for byte what\n" +
 			"aws iam list-signing-certificates prints, one document for all the users named;\n" +
-			"table adds the SHA-256 fingerprint, NotAfter and subject.",
+			"table adds the SHA-256 fingerprint, NotAfter and subject." + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o); err != nil {

@@ -27,7 +27,7 @@ func newRotateCmd(e *env) *cobra.Command {
 		Use:   "rotate --certificate-body BODY [--user-name NAME] [--previous keep|deactivate|delete] [--delete-active-for-room]",
 		Short: "Attach a new certificate and retire the old ones, within the quota of 2",
 		Long: "Attach a new certificate and retire the user's other certificates, within IAM's\n" +
-			"quota of two per user. Safe to rerun after a failure.\n\n" + bodyHelp,
+			"quota of two per user. Safe to rerun after a failure.\n\n" + bodyHelp + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o, &c); err != nil {

@@ -43,7 +43,7 @@ func newStatusCmd(e *env, name, short string, status types.StatusType) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   name + " --certificate-id ID [--user-name NAME]",
 		Short: short + " (update-signing-certificate)",
-		Long:  short + ", as aws iam update-signing-certificate --status " + string(status) + ".\nLike the AWS CLI, json and text print nothing on success.",
+		Long:  short + ", as aws iam update-signing-certificate --status " + string(status) + ".\nLike the AWS CLI, json and text print nothing on success." + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o, &f); err != nil {

@@ -23,7 +23,7 @@ func newUploadCmd(e *env) *cobra.Command {
 		Use:   "upload --certificate-body BODY [--user-name NAME] [--dry-run]",
 		Short: "Upload a certificate (upload-signing-certificate, checked first)",
 		Long: "Upload a certificate to an IAM user, as aws iam upload-signing-certificate, after\n" +
-			"checking locally everything IAM would refuse.\n\n" + bodyHelp,
+			"checking locally everything IAM would refuse.\n\n" + bodyHelp + exitHelpIAM,
 	}
 	cmd.RunE = runE(func(cmd *cobra.Command, _ []string) error {
 		if err := prepare(cmd, &a, &o, &c); err != nil {
