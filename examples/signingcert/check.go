@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -186,16 +187,20 @@ type jsonStream struct {
 }
 
 func (s *jsonStream) add(v any) error {
-	b, err := json.MarshalIndent(v, "        ", "    ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as writeJSON: & < > as they are
+	enc.SetIndent("        ", "    ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	sep := ","
 	if s.n == 0 {
 		sep = "{\n    \"" + s.key + "\": ["
 	}
 	s.n++
-	_, err = fmt.Fprintf(s.w, "%s\n        %s", sep, b)
+	_, err := fmt.Fprintf(s.w, "%s\n        %s", sep, b)
 	return err
 }
 
