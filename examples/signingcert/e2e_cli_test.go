@@ -94,8 +94,11 @@ func TestE2EOmittedUserNameIsNamed(t *testing.T) {
 		t.Errorf("uploaded to the wrong user")
 	}
 
-	// An endpoint without GetUser (InvalidAction): UserName is left out,
-	// which IAM applies to the caller, and stderr says the name is unknown.
+	// An endpoint that answers GetUser with an error (here InvalidAction,
+	// as a local endpoint without the operation does; AccessDenied without
+	// iam:GetUser): UserName is left out, which IAM applies to the caller,
+	// and stderr says the name is unknown.
+	h.srv.Inject(sigcerttest.Fault{Action: "GetUser", Code: "InvalidAction"})
 	r = h.iam("list")
 	if r.code != 0 || !strings.HasPrefix(r.stderr, "signingcert list: --user-name omitted: acting on the user whose credentials sign the requests (name unknown: GetUser answered InvalidAction)") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
