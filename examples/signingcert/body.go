@@ -29,6 +29,12 @@ type bodySource struct {
 	stdin  io.Reader
 	open   func(name string) (fs.File, error)
 	getenv func(key string) (string, bool)
+	// homeOf finds the home directory of a named user, for ~user/.
+	homeOf func(user string) (string, bool)
+	// literal turns expansion off: the path after file:// or fileb:// is
+	// used as written. Names read from --files-from are data, not shell
+	// input, and are never expanded.
+	literal bool
 }
 
 // bodyError says why a body could not be loaded. Loc names where it was
@@ -56,8 +62,9 @@ var (
 //   - "-" reads standard input, as text;
 //   - anything else is the body itself.
 //
-// In PATH, a leading ~ or ~/ is the home directory and $VAR or ${VAR} the
-// variable's value; an unset variable is left as written. A file over
+// In PATH, a leading ~ or ~/ is the home directory, ~user/ that user's, and
+// $VAR or ${VAR} the variable's value; an unknown user or an unset variable
+// is left as written. Messages name the file as written, never expanded. A file over
 // maxBodyFile bytes is refused, a regular file without being read.
 //
 // loadBody never panics, whatever arg and the source hold.
@@ -73,19 +80,27 @@ func loadBody(arg string, src bodySource) (string, error) {
 		}
 		return asText(b, "standard input")
 	case strings.HasPrefix(arg, prefixFile):
-		b, err := readFile(expandPath(arg[len(prefixFile):], src.getenv), src.open)
+		b, err := readFile(src.path(arg[len(prefixFile):]), src.open)
 		if err != nil {
 			return "", &bodyError{Loc: printable(arg), Err: err}
 		}
 		return asText(b, printable(arg))
 	case strings.HasPrefix(arg, prefixFileB):
-		b, err := readFile(expandPath(arg[len(prefixFileB):], src.getenv), src.open)
+		b, err := readFile(src.path(arg[len(prefixFileB):]), src.open)
 		if err != nil {
 			return "", &bodyError{Loc: printable(arg), Err: err}
 		}
 		return string(b), nil
 	}
 	return arg, nil
+}
+
+// path is the file a file:// or fileb:// argument names.
+func (src bodySource) path(p string) string {
+	if src.literal {
+		return p
+	}
+	return expandPath(p, src.getenv, src.homeOf)
 }
 
 // readFile reads name through open, refusing a regular file larger than
@@ -96,6 +111,13 @@ func readFile(name string, open func(string) (fs.File, error)) ([]byte, error) {
 		return nil, errors.New("no file system")
 	}
 	f, err := open(name)
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		// The path in it may be the expansion of a variable, whose value
+		// must not be printed (file://$AWS_SECRET_ACCESS_KEY): the caller
+		// names the file as written.
+		return nil, pe.Err
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -151,16 +173,29 @@ func asText(b []byte, loc string) (string, error) {
 	return strings.ReplaceAll(s, "\r", "\n"), nil
 }
 
-// expandPath expands a leading ~ and $VAR / ${VAR}, as Python's
-// os.path.expandvars(os.path.expanduser(p)) does for the AWS CLI; ~user is
-// left as written.
-func expandPath(p string, getenv func(string) (string, bool)) string {
+// expandPath expands a leading ~, ~user and $VAR / ${VAR}, as Python's
+// os.path.expandvars(os.path.expanduser(p)) does for the AWS CLI
+// (awscli/paramfile.py): ~ is $HOME, ~user is the user's home directory
+// from homeOf, and an unknown user is left as written.
+func expandPath(p string, getenv func(string) (string, bool), homeOf func(string) (string, bool)) string {
 	if getenv == nil {
 		return p
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		if home, ok := getenv("HOME"); ok && home != "" {
 			p = home + p[1:]
+		}
+	} else if strings.HasPrefix(p, "~") && homeOf != nil {
+		i := strings.IndexByte(p, '/')
+		if i < 0 {
+			i = len(p)
+		}
+		if home, ok := homeOf(p[1:i]); ok {
+			// As Python: the home's trailing slashes go, and an empty
+			// result is the root.
+			if p = strings.TrimRight(home, "/") + p[i:]; p == "" {
+				p = "/"
+			}
 		}
 	}
 	if !strings.Contains(p, "$") {
@@ -204,15 +239,4 @@ func varAt(p string, i int) (name string, end int) {
 		j += n
 	}
 	return p[i+1 : j], j
-}
-
-// printable returns s for a one-line message: as it is if it holds only
-// printable characters, else Go-quoted.
-func printable(s string) string {
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return fmt.Sprintf("%q", s)
-		}
-	}
-	return s
 }

@@ -108,7 +108,7 @@ func TestExpandPathUnsetAndEdgeCases(t *testing.T) {
 		"$A$A":       "xx",
 		"\xff$A\xfe": "\xffx\xfe",
 	} {
-		if got := expandPath(in, env); got != want {
+		if got := expandPath(in, env, nil); got != want {
 			t.Errorf("expandPath(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -252,4 +252,34 @@ func FuzzLoadBody(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestExpandPathTildeUser(t *testing.T) {
+	env := func(k string) (string, bool) {
+		if k == "HOME" {
+			return "/home/me", true
+		}
+		return "", false
+	}
+	homes := map[string]string{"bob": "/home/bob/", "root": "/"}
+	homeOf := func(u string) (string, bool) { h, ok := homes[u]; return h, ok }
+	// As Python's os.path.expanduser, which the AWS CLI applies to file://.
+	for in, want := range map[string]string{
+		"~/c.pem":      "/home/me/c.pem",
+		"~bob/c.pem":   "/home/bob/c.pem",
+		"~bob":         "/home/bob",
+		"~root/c.pem":  "/c.pem",
+		"~root":        "/",
+		"~nobody/c":    "~nobody/c",
+		"a/~bob/c.pem": "a/~bob/c.pem",
+	} {
+		if got := expandPath(in, env, homeOf); got != want {
+			t.Errorf("expandPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// Names from --files-from are data: nothing is expanded.
+	src := bodySource{getenv: env, homeOf: homeOf, literal: true}
+	if got := src.path("~bob/$HOME"); got != "~bob/$HOME" {
+		t.Errorf("literal path expanded to %q", got)
+	}
 }

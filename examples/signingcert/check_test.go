@@ -59,7 +59,7 @@ func TestCheckLines(t *testing.T) {
 		"expired.pem: MalformedCertificate: CertificateBody: certificate has expired",
 		"key.pem: MalformedCertificate: CertificateBody: contains a private key",
 		"text.pem: MalformedCertificate: CertificateBody: text before the PEM block",
-		"missing.pem: BodyUnreadable: open missing.pem: no such file or directory",
+		"missing.pem: BodyUnreadable: no such file or directory",
 	}
 	got := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
 	if len(got) != len(want) {
@@ -202,15 +202,27 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{nil, "signingcert: Usage: no command given"},
-		{[]string{"frobnicate"}, `signingcert: Usage: unknown command "frobnicate"`},
+		{[]string{"frobnicate"}, `signingcert: Usage: unknown command "frobnicate" for "signingcert"`},
 		{[]string{"check"}, "signingcert check: Usage: no files to check"},
+		{[]string{"check", "--files-from", "-", "-"}, "signingcert check: Usage: - names standard input twice"},
 		{[]string{"upload", "--user-name", "Bob"}, "signingcert upload: Usage: --certificate-body is required"},
 		{[]string{"upload", "--certificate-body", "x", "--output", "yaml"}, "signingcert upload: Usage: --output must be json, text or table"},
 		{[]string{"upload", "--certificate-body", "x", "--endpoint-url", "localhost:4566"}, "signingcert upload: Usage: --endpoint-url must be an http:// or https:// URL"},
-		{[]string{"upload", "--certificate-body", "x", "extra"}, `signingcert upload: Usage: unexpected argument "extra"`},
+		{[]string{"upload", "--certificate-body", "x", "extra"}, `signingcert upload: Usage: unexpected argument "extra" (run signingcert upload --help)`},
 		{[]string{"rotate", "--certificate-body", "file://" + good, "--previous", "archive"}, "signingcert rotate: Usage: --previous must be keep, deactivate or delete"},
 		{[]string{"delete", "--user-name", "Bob"}, "signingcert delete: Usage: --certificate-id is required"},
-		{[]string{"list", "--nope"}, "signingcert list: Usage: flag provided but not defined: -nope"},
+		{[]string{"list", "--nope"}, "signingcert list: Usage: unknown flag: --nope"},
+		{[]string{"list", "--cli-read-timeout", "AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert list: Usage: invalid argument "AKIAIOSFODNN7EXA"… for "--cli-read-timeout" flag`},
+		{[]string{"AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert: Usage: unknown command "AKIAIOSFODNN7EXA"… for "signingcert"`},
+		{[]string{"list", "-query", "x"}, "signingcert list: Usage: unknown flag: -query (flags take two dashes: --query; run signingcert list --help)"},
+		{[]string{"list", "-user-name=Bob"}, "signingcert list: Usage: unknown flag: -user-name (flags take two dashes: --user-name;"},
+		{[]string{"list", "--query", "Certificates[", "--endpoint-url", "http://127.0.0.1:1"}, "signingcert list: Usage: --query: bad JMESPath expression"},
+		{[]string{"list", "--cli-read-timeout", "-1"}, "signingcert list: Usage: --cli-read-timeout must be 0 (none) or a number of seconds"},
+		{[]string{"list", "--user-name", "Bob", "--user-name", ""}, "signingcert list: Usage: --user-name: " + emptyUserName},
+		{[]string{"upload", "--user-name", "", "--certificate-body", "file://" + good}, "signingcert upload: Usage: --user-name: " + emptyUserName},
+		{[]string{"delete", "--user-name", "", "--certificate-id", "ASCA1234567890123456789012"}, "signingcert delete: Usage: --user-name: " + emptyUserName},
+		{[]string{"check", "--user-name", "", good}, "signingcert check: Usage: --user-name: " + emptyUserName},
+		{[]string{"upload", "--user-name", "a", "--user-name", "b", "--certificate-body", "x"}, `signingcert upload: Usage: invalid argument "b" for "--user-name" flag: given twice`},
 	} {
 		e, stdout, stderr := testEnv(nil)
 		code := run(context.Background(), e, tt.args)
@@ -221,35 +233,42 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"help"}, {"upload", "--help"}, {"rotate", "-h"}} {
+	for _, args := range [][]string{{"--help"}, {"help"}} {
 		e, stdout, stderr := testEnv(nil)
 		if code := run(context.Background(), e, args); code != exitOK || stderr.Len() != 0 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr)
 		}
-		for _, want := range []string{"Exit status:", "  3  IAM answered with an error", "file://PATH"} {
+		for _, want := range []string{"Exit status:", "  3    IAM answered with an error", "completion", "rotate"} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("%q: help lacks %q", args, want)
 			}
 		}
 	}
-	e, stdout, _ := testEnv(nil)
-	run(context.Background(), e, []string{"rotate", "--help"})
-	for _, want := range []string{"-previous keep", "-delete-active-for-room", "-endpoint-url URL"} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("rotate --help lacks %q:\n%s", want, stdout)
+	help := func(cmd string) string {
+		e, stdout, _ := testEnv(nil)
+		if code := run(context.Background(), e, []string{cmd, "--help"}); code != exitOK {
+			t.Fatalf("%s --help: exit %d", cmd, code)
 		}
+		return stdout.String()
 	}
-}
-
-func TestParseInterleaved(t *testing.T) {
-	e, _, _ := testEnv(nil)
-	fs := newFlagSet("check")
-	user := fs.String("user-name", "", "")
-	got, err := parse(e, fs, []string{"a.pem", "--user-name", "Bob", "b.pem", "-", "--", "--c.pem", "-h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"a.pem", "b.pem", "-", "--c.pem", "-h"}, got); diff != "" || *user != "Bob" {
-		t.Errorf("operands (-want +got):\n%s\nuser %q", diff, *user)
+	// Each command's help lists only what it takes.
+	for cmd, tt := range map[string]struct{ want, not []string }{
+		"rotate": {want: []string{"--previous keep|deactivate|delete", "--delete-active-for-room", "--endpoint-url URL", "--cli-read-timeout SECONDS", "file://PATH"}},
+		"upload": {want: []string{"--dry-run", "file://PATH", "--query EXPRESSION"}, not: []string{"--previous", "--files-from"}},
+		"list":   {want: []string{"--user-name NAME", "repeat it"}, not: []string{"file://PATH", "--certificate-body", "--dry-run"}},
+		"delete": {want: []string{"--certificate-id ID", "Exit status: 0 done"}, not: []string{"file://PATH", "--certificate-body"}},
+		"check":  {want: []string{"--files-from FILE", `(default "text")`, "Exit status: 0 every file passed"}, not: []string{"--endpoint-url", "--cli-read-timeout", "--debug", "3 IAM"}},
+	} {
+		h := help(cmd)
+		for _, w := range tt.want {
+			if !strings.Contains(h, w) {
+				t.Errorf("%s --help lacks %q:\n%s", cmd, w, h)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(h, n) {
+				t.Errorf("%s --help shows %q, which it does not take:\n%s", cmd, n, h)
+			}
+		}
 	}
 }

@@ -47,7 +47,7 @@ func TestRegion(t *testing.T) {
 	ctx := context.Background()
 	region := func(a awsFlags) string {
 		t.Helper()
-		cfg, err := a.loadConfig(ctx)
+		cfg, err := a.loadConfig(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestRegion(t *testing.T) {
 	if got := region(awsFlags{}); got != "sa-east-1" {
 		t.Errorf("AWS_REGION: region %q, want the variable's", got)
 	}
-	if _, err := (&awsFlags{profile: "nosuch"}).loadConfig(ctx); exitCode(err) != exitOther || errorName(err) != "Config" {
+	if _, err := (&awsFlags{profile: "nosuch"}).loadConfig(ctx, nil); exitCode(err) != exitOther || errorName(err) != "Config" {
 		t.Errorf("missing profile: %v (exit %d, %s)", err, exitCode(err), errorName(err))
 	}
 }
@@ -76,7 +76,7 @@ func TestEndpoint(t *testing.T) {
 	ctx := context.Background()
 	endpoint := func(a awsFlags) string {
 		t.Helper()
-		cfg, err := a.loadConfig(ctx)
+		cfg, err := a.loadConfig(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestNoCredentials(t *testing.T) {
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
 		os.Unsetenv(k)
 	}
-	_, err := (&awsFlags{}).loadConfig(context.Background())
+	_, err := (&awsFlags{}).loadConfig(context.Background(), nil)
 	if errorName(err) != "NoCredentials" || exitCode(err) != exitOther {
 		t.Errorf("no credentials: %v (name %s, exit %d)", err, errorName(err), exitCode(err))
 	}

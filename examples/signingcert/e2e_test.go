@@ -263,10 +263,11 @@ func TestE2EUploadTextAndTable(t *testing.T) {
 	fp := hex.EncodeToString(sum[:])
 	h.file("cert.pem", c.PEM)
 
+	// text is the AWS CLI's layout (testdata/aws-cli/upload.txt): the
+	// members in sorted order after CERTIFICATE, the body as it is.
 	r := h.iam("upload", "--user-name", "Bob", "--certificate-body", "file://cert.pem", "--output", "text").ok(t)
 	held := h.srv.Certificates("Bob")[0]
-	want := []string{"Bob", aws.ToString(held.CertificateId), "Active", aws.ToTime(held.UploadDate).UTC().Format(time.RFC3339),
-		fp, c.X509.NotAfter.UTC().Format(time.RFC3339), c.X509.Subject.String()}
+	want := []string{"CERTIFICATE", c.PEM, aws.ToString(held.CertificateId), "Active", awsTime(aws.ToTime(held.UploadDate)), "Bob"}
 	if diff := cmp.Diff(want, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\t")); diff != "" {
 		t.Errorf("text row (-want +got):\n%s", diff)
 	}
@@ -277,6 +278,7 @@ func TestE2EUploadTextAndTable(t *testing.T) {
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "USER ") || !strings.Contains(lines[1], aws.ToString(h.srv.Certificates("Bob")[1].CertificateId)) {
 		t.Errorf("table:\n%s", r.stdout)
 	}
+	_ = fp
 }
 
 func TestE2EBodyForms(t *testing.T) {
@@ -310,7 +312,7 @@ func TestE2EBodyForms(t *testing.T) {
 	}
 	// A missing file.
 	h.iam("upload", "--user-name", "Bob", "--certificate-body", "file://nope.pem").
-		fails(t, exitRefused, "signingcert upload: BodyUnreadable: loading file://nope.pem: open nope.pem: no such file or directory")
+		fails(t, exitRefused, "signingcert upload: BodyUnreadable: loading file://nope.pem: no such file or directory")
 	if n := h.srv.Requests(""); n != before {
 		t.Errorf("%d requests sent for refused bodies", n-before)
 	}
@@ -419,7 +421,9 @@ func TestE2ENoAnswer(t *testing.T) {
 
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	h.run("", "list", "--endpoint-url", dead.URL).fails(t, exitOther, "signingcert list: Transport: ListSigningCertificates: request send failed")
+	h.run("", "list", "--user-name", "Bob", "--endpoint-url", dead.URL).fails(t, exitOther, "signingcert list: Transport: ListSigningCertificates: request send failed")
+	// Without --user-name, GetUser is the first request, and fails alike.
+	h.run("", "list", "--endpoint-url", dead.URL).fails(t, exitOther, "signingcert list: Transport: GetUser: request send failed")
 
 	delete(h.env, "AWS_ACCESS_KEY_ID")
 	h.iam("list").fails(t, exitOther, "signingcert list: NoCredentials: ")
@@ -472,7 +476,7 @@ func TestE2EList(t *testing.T) {
 	h.iam("deactivate", "--user-name", "Bob", "--certificate-id", id1).ok(t)
 
 	r := h.iam("list", "--user-name", "Bob").ok(t)
-	if diff := cmp.Diff([]string{"Certificates", "IsTruncated"}, keys(t, json.RawMessage(r.stdout))); diff != "" {
+	if diff := cmp.Diff([]string{"Certificates"}, keys(t, json.RawMessage(r.stdout))); diff != "" {
 		t.Errorf("list members (-want +got):\n%s", diff)
 	}
 	var got listOutput
@@ -490,30 +494,33 @@ func TestE2EList(t *testing.T) {
 		t.Errorf("list json: %+v", got)
 	}
 
-	r = h.iam("list", "--user-name", "Bob", "--output", "text").ok(t)
+	r = h.iam("list", "--user-name", "Bob", "--output", "table").ok(t)
 	rows := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	if len(rows) != 2 {
-		t.Fatalf("text:\n%s", r.stdout)
+	if len(rows) != 3 {
+		t.Fatalf("table:\n%s", r.stdout)
 	}
-	f := strings.Split(rows[0], "\t")
 	sum := sha256.Sum256(c1.DER)
-	if f[1] != id1 || f[2] != "Inactive" || f[4] != hex.EncodeToString(sum[:]) ||
-		f[5] != c1.X509.NotAfter.UTC().Format(time.RFC3339) || f[6] != c1.X509.Subject.String() {
-		t.Errorf("text row %q", f)
+	if f := strings.Fields(rows[1]); f[1] != id1 || f[2] != "Inactive" || f[4] != hex.EncodeToString(sum[:]) ||
+		f[5] != c1.X509.NotAfter.UTC().Format(time.RFC3339) || !strings.HasPrefix(rows[1], "Bob ") {
+		t.Errorf("table row %q", f)
 	}
 
-	// Several users: rows for each, one error line for the missing one,
-	// and IAM's exit code for it.
-	r = h.iam("list", "--user-name", "Bob", "--user-name", "Nobody,Alice", "--output", "text")
-	if r.code != exitIAM || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "signingcert list: NoSuchEntity: Nobody: ") {
+	// Several users: one document for all, one error line for the missing
+	// one, and IAM's exit code for it. "Nobody,Alice" is one name.
+	r = h.iam("list", "--user-name", "Bob", "--user-name", "Nobody,Alice", "--user-name", "Alice")
+	if r.code != exitIAM || strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, `signingcert list: NoSuchEntity: "Nobody,Alice": `) {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
+	var all listOutput
+	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil || strings.Count(r.stdout, "\n{") != 0 {
+		t.Fatalf("not one document: %v\n%s", err, r.stdout)
+	}
 	var users []string
-	for _, row := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
-		users = append(users, strings.Split(row, "\t")[0])
+	for _, c := range all.Certificates {
+		users = append(users, c.UserName)
 	}
 	if diff := cmp.Diff([]string{"Bob", "Bob", "Alice"}, users); diff != "" {
-		t.Errorf("rows' users (-want +got):\n%s", diff)
+		t.Errorf("certificates' users (-want +got):\n%s", diff)
 	}
 	if strings.ContainsAny(r.stderr, "\r\x1b") {
 		t.Errorf("progress drawn on a pipe: %q", r.stderr)
@@ -635,10 +642,10 @@ func TestE2ERotateAtQuota(t *testing.T) {
 	r = h.iam("rotate", "--user-name", "Bob", "--certificate-body", "file://c4.pem", "--output", "text").ok(t)
 	now = state()
 	id4 := now[1].CertificateID
-	wantText := "STEP\tdelete\t" + id2 + "\tmake room under the quota of 2\n" +
-		"STEP\tupload\t" + id4 + "\tthe new certificate\n" +
-		"STEP\tdeactivate\t" + id3 + "\tretire the previous certificate\n"
-	if !strings.HasPrefix(r.stdout, wantText) || strings.Count(r.stdout, "\nCERTIFICATE\t") != 2 {
+	wantText := "STEPS\tdelete\t" + id2 + "\tmake room under the quota of 2\n" +
+		"STEPS\tupload\t" + id4 + "\tthe new certificate\n" +
+		"STEPS\tdeactivate\t" + id3 + "\tretire the previous certificate\n"
+	if !strings.Contains(r.stdout, wantText) || strings.Count(r.stdout, "CERTIFICATES\t") != 2 || !strings.HasPrefix(r.stdout, "CERTIFICATE\t") {
 		t.Errorf("rotation text:\n%s\nwant it to start:\n%s", r.stdout, wantText)
 	}
 	if now[0].CertificateID != id3 || now[0].Status != "Inactive" || now[1].Status != "Active" {
@@ -707,7 +714,7 @@ func TestE2ECheck(t *testing.T) {
 func TestE2EHelp(t *testing.T) {
 	h := newHarness(t)
 	r := h.run("", "--help").ok(t)
-	for _, want := range []string{"Exit status:", "0  done", "1  refused locally", "2  usage error", "3  IAM answered with an error", "4  no usable answer"} {
+	for _, want := range []string{"Exit status:", "0    done", "1    refused locally", "2    usage error", "3    IAM answered with an error", "4    no usable answer", "130  interrupted"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("--help lacks %q", want)
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/iamkit/signingcert/sigcert"
@@ -18,7 +19,9 @@ const (
 	exitRefused = 1 // refused locally (pre-flight, unreadable body, rotation policy): nothing was sent for it
 	exitUsage   = 2 // bad command line
 	exitIAM     = 3 // IAM answered with an error
-	exitOther   = 4 // no answer from IAM (transport, timeout, interrupted), bad configuration, bad response
+	exitOther   = 4 // no answer from IAM (transport, timeout), bad configuration, bad response
+	// exitInterrupted is the AWS CLI's status for Ctrl-C (128 + SIGINT).
+	exitInterrupted = 130
 )
 
 // usageError is a mistake on the command line.
@@ -57,14 +60,20 @@ func errorName(err error) string {
 	}
 	var (
 		ue *usageError
+		qe *queryError
 		be *bodyError
 		ce *configError
 		cf *checkFailed
 		se *sigcert.ServiceError
+		te *timeoutError
 	)
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &qe):
 		return "Usage"
+	case errors.As(err, &te) && te.flag == "--cli-connect-timeout":
+		return "ConnectTimeout"
+	case errors.As(err, &te):
+		return "ReadTimeout"
 	case errors.As(err, &cf):
 		return "Refused"
 	case errors.As(err, &be):
@@ -91,16 +100,22 @@ func errorName(err error) string {
 func exitCode(err error) int {
 	var (
 		ue *usageError
+		qe *queryError
 		be *bodyError
 		cf *checkFailed
 		pe *sigcert.PreflightError
 		se *sigcert.ServiceError
+		te *timeoutError
 	)
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &qe):
 		return exitUsage
+	case errors.As(err, &te):
+		return exitOther
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
 	case errors.As(err, &se):
 		if se.Code != "" {
 			return exitIAM
@@ -123,14 +138,26 @@ func exitCode(err error) int {
 func errorLine(cmd string, err error) string {
 	msg := cause(err)
 	var send *smithyhttp.RequestSendError
-	if se, ok := err.(*sigcert.ServiceError); ok && errors.As(err, &send) {
+	var (
+		te *timeoutError
+		oe *smithy.OperationError
+	)
+	if errors.As(err, &te) {
+		msg = te.Error()
+		if errors.As(err, &oe) {
+			msg = oe.OperationName + ": " + msg + unknownOutcome(oe.OperationName)
+		}
+	} else if errors.As(err, &send) && errors.As(err, &oe) {
 		// The SDK's message for a failed send runs to several layers of
 		// wrapping; what failed is the operation, and why is the send.
-		msg = se.Operation + ": " + cause(send)
+		msg = oe.OperationName + ": " + cause(send)
 	}
 	var se *sigcert.ServiceError
 	if errors.As(err, &se) && se.RequestID != "" && !strings.Contains(msg, se.RequestID) {
 		msg += " (request id " + oneLine(se.RequestID) + ")"
+	}
+	if cmd == "" {
+		return fmt.Sprintf("signingcert: %s: %s", errorName(err), msg)
 	}
 	return fmt.Sprintf("signingcert %s: %s: %s", cmd, errorName(err), msg)
 }
@@ -143,14 +170,30 @@ var pemContent = regexp.MustCompile(`-----BEGIN [^-]*-----\s*[A-Za-z0-9+/=]{16}|
 // cause is err's message made safe for one line. sigcert keeps bodies out of
 // its messages; this is the second line of defence, for any other message.
 func cause(err error) string {
-	msg := err.Error()
+	msg := errorText(err)
 	if pemContent.MatchString(msg) {
 		return "message withheld: it quotes certificate or key material"
 	}
-	// The packages' prefixes say nothing to someone at a shell, and a
-	// RotateError repeats them for the error it wraps.
+	return oneLine(strings.Join(strings.Fields(msg), " "))
+}
+
+// errorText is err's message without the packages' prefixes ("sigcert: ",
+// "validate: "), which say nothing to someone at a shell and which a
+// RotateError repeats for the error it wraps. It is the one place the CLI
+// edits a message: when sigcert offers the prefix-free text itself
+// (sigcert.Detail), this function becomes a call to it.
+func errorText(err error) string {
+	msg := err.Error()
 	msg = strings.ReplaceAll(msg, "sigcert: ", "")
 	msg = strings.ReplaceAll(msg, "refused before sending: validate: ", "refused before sending: ")
-	msg = strings.TrimPrefix(msg, "validate: ")
-	return oneLine(strings.Join(strings.Fields(msg), " "))
+	return strings.TrimPrefix(msg, "validate: ")
+}
+
+// unknownOutcome is what a line about a request with no answer adds for an
+// operation that writes: IAM may have applied it.
+func unknownOutcome(op string) string {
+	if strings.HasPrefix(op, "List") || strings.HasPrefix(op, "Get") {
+		return ""
+	}
+	return "; IAM may have applied it: list to see"
 }

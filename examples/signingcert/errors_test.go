@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -162,7 +163,7 @@ func TestErrorLineNoAnswer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = sigcert.NewUploader(sigcerttest.NewFake("Bob")).List(ctx, "Bob")
-	if got, code := errorName(err), exitCode(err); got != "Interrupted" || code != exitOther {
+	if got, code := errorName(err), exitCode(err); got != "Interrupted" || code != exitInterrupted {
 		t.Errorf("cancelled: errorName %q, exit %d", got, code)
 	}
 }
@@ -211,5 +212,33 @@ func TestErrorNamesAreIAMCodes(t *testing.T) {
 		if name != "IncompleteResponse" && sigcert.SentinelFor(name) != s {
 			t.Errorf("%q is not IAM's code for %v", name, s)
 		}
+	}
+}
+
+func TestTimeoutErrorsNameTheirFlag(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		name string
+		line string
+	}{
+		{&timeoutError{flag: "--cli-connect-timeout", seconds: 5, host: "127.0.0.1:9"}, "ConnectTimeout",
+			"signingcert list: ConnectTimeout: no connection to 127.0.0.1:9 within --cli-connect-timeout 5 s"},
+		{(&awsFlags{readTimeout: 2, endpointURL: "http://127.0.0.1:9"}).explain(os.ErrDeadlineExceeded), "ReadTimeout",
+			"signingcert list: ReadTimeout: nothing received from 127.0.0.1:9 within --cli-read-timeout 2 s"},
+	} {
+		if got := errorName(tt.err); got != tt.name {
+			t.Errorf("errorName = %q, want %q", got, tt.name)
+		}
+		if got := exitCode(tt.err); got != exitOther {
+			t.Errorf("exit %d, want %d", got, exitOther)
+		}
+		if got := errorLine("list", tt.err); got != tt.line {
+			t.Errorf("line = %q, want %q", got, tt.line)
+		}
+	}
+	// Anything but a timeout passes through explain untouched.
+	other := errors.New("x")
+	if got := (&awsFlags{}).explain(other); got != other {
+		t.Errorf("explain changed %v", got)
 	}
 }

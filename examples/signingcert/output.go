@@ -8,7 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+
+	"github.com/spf13/cobra"
 
 	"github.com/iamkit/signingcert/sigcert"
 )
@@ -21,7 +22,8 @@ const (
 )
 
 // awsCertificate is a certificate in the shape the AWS CLI prints it, member
-// for member and in the API's order.
+// for member and in the API model's order (UserName, CertificateId,
+// CertificateBody, Status, UploadDate; testdata/aws-cli/list.json).
 type awsCertificate struct {
 	UserName        string `json:"UserName"`
 	CertificateID   string `json:"CertificateId"`
@@ -35,11 +37,11 @@ type uploadOutput struct {
 	Certificate awsCertificate `json:"Certificate"`
 }
 
-// listOutput is list-signing-certificates' output. The tool follows every
-// page, so IsTruncated is always false.
+// listOutput is list-signing-certificates' output as the AWS CLI prints it:
+// it follows every page and prints neither IsTruncated nor Marker
+// (testdata/aws-cli/list.json).
 type listOutput struct {
 	Certificates []awsCertificate `json:"Certificates"`
-	IsTruncated  bool             `json:"IsTruncated"`
 }
 
 // rotateOutput is this tool's own: the new certificate as upload prints it,
@@ -78,7 +80,7 @@ func toAWS(c *sigcert.Certificate) awsCertificate {
 	}
 }
 
-// awsTime formats t as the AWS CLI (v2) prints a timestamp: Python's
+// awsTime formats t as the AWS CLI v2 prints a timestamp: Python's
 // datetime.isoformat() in UTC, "2026-11-22T09:00:00+00:00", with six
 // fraction digits only when there are microseconds. The zero time is "".
 func awsTime(t time.Time) string {
@@ -102,7 +104,72 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// row is one certificate as text and table output show it.
+// outFlags are --output and --query, for the commands that print a
+// document.
+type outFlags struct {
+	output string
+	query  string
+	q      *query
+}
+
+func (o *outFlags) register(c *cobra.Command) {
+	f := c.Flags()
+	f.StringVar(&o.output, "output", outJSON, "output `FORMAT`: json (the AWS CLI's document), text (the AWS CLI's tab-separated layout) or table")
+	f.StringVar(&o.query, "query", "", "JMESPath `EXPRESSION` applied to the json document before it is printed, as the AWS CLI's --query")
+	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outJSON, outText, outTable}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// check refuses a bad format or query before anything is loaded or sent.
+func (o *outFlags) check() error {
+	switch o.output {
+	case outJSON, outText, outTable:
+	default:
+		return usagef("--output must be json, text or table, not %s", quoteShort(o.output))
+	}
+	if o.query != "" {
+		q, err := compileQuery(o.query)
+		if err != nil {
+			return usagef("--query: bad JMESPath expression: %v", oneLine(err.Error()))
+		}
+		o.q = q
+	}
+	return nil
+}
+
+// print prints doc, the command's document in the AWS CLI's json shape:
+// as it is, through --query, in the AWS CLI's text layout, or as the table
+// (nil: text layout) draws it.
+func (o *outFlags) print(w io.Writer, doc any, table func(io.Writer) error) error {
+	if o.q == nil {
+		switch o.output {
+		case outJSON:
+			return writeJSON(w, doc)
+		case outTable:
+			if table != nil {
+				return table(w)
+			}
+		}
+		v, err := generic(doc)
+		if err != nil {
+			return err
+		}
+		return writeAWSText(w, v.v)
+	}
+	v, err := generic(doc)
+	if err != nil {
+		return err
+	}
+	res, err := o.q.search(v)
+	if err != nil {
+		return &queryError{err: err}
+	}
+	if o.output == outJSON {
+		return writeOrderedJSON(w, res)
+	}
+	return writeAWSText(w, res.v)
+}
+
+// row is one certificate as the table shows it.
 type row struct {
 	User, ID, Status, Uploaded, Fingerprint, NotAfter, Subject string
 }
@@ -113,7 +180,7 @@ func (r row) fields() []string {
 	return []string{r.User, r.ID, r.Status, r.Uploaded, r.Fingerprint, r.NotAfter, r.Subject}
 }
 
-// rowOf describes c for text and table output: never its body.
+// rowOf describes c for table output: never its body.
 func rowOf(c *sigcert.Certificate) row {
 	r := row{
 		User:        oneLine(c.UserName),
@@ -132,7 +199,7 @@ func rowOf(c *sigcert.Certificate) row {
 		r.NotAfter = c.X509.NotAfter.UTC().Format(time.RFC3339)
 		r.Subject = subject(c.X509)
 	case c.ParseError != nil:
-		r.Subject = oneLine("unparsable: " + c.ParseError.Error())
+		r.Subject = oneLine("unparsable: " + errorText(c.ParseError))
 	default:
 		r.Subject = "-"
 	}
@@ -147,17 +214,6 @@ func subject(c *x509.Certificate) string {
 	return oneLine(s)
 }
 
-// writeText prints rows tab-separated, one per line, without a header: for
-// cut, awk and while-read loops.
-func writeText(w io.Writer, rows []row) error {
-	for _, r := range rows {
-		if _, err := fmt.Fprintln(w, strings.Join(r.fields(), "\t")); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // writeTable prints rows as aligned columns under a header.
 func writeTable(w io.Writer, rows []row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -167,49 +223,40 @@ func writeTable(w io.Writer, rows []row) error {
 	return tw.Flush()
 }
 
-// writeCertificate prints one certificate, as upload and ensure do.
-func writeCertificate(w io.Writer, format string, c *sigcert.Certificate) error {
-	switch format {
-	case outJSON:
-		return writeJSON(w, uploadOutput{Certificate: toAWS(c)})
-	case outTable:
-		return writeTable(w, []row{rowOf(c)})
-	}
-	return writeText(w, []row{rowOf(c)})
-}
-
-// writeList prints a user's certificates, as list does.
-func writeList(w io.Writer, format string, certs []*sigcert.Certificate) error {
-	if format == outJSON {
-		out := listOutput{Certificates: make([]awsCertificate, 0, len(certs))}
-		for _, c := range certs {
-			out.Certificates = append(out.Certificates, toAWS(c))
+func tableOf(certs []*sigcert.Certificate) func(io.Writer) error {
+	return func(w io.Writer) error {
+		rows := make([]row, len(certs))
+		for i, c := range certs {
+			rows[i] = rowOf(c)
 		}
-		return writeJSON(w, out)
-	}
-	rows := make([]row, len(certs))
-	for i, c := range certs {
-		rows[i] = rowOf(c)
-	}
-	if format == outTable {
 		return writeTable(w, rows)
 	}
-	return writeText(w, rows)
+}
+
+// writeCertificate prints one certificate, as upload and ensure do.
+func writeCertificate(w io.Writer, o *outFlags, c *sigcert.Certificate) error {
+	return o.print(w, uploadOutput{Certificate: toAWS(c)}, tableOf([]*sigcert.Certificate{c}))
+}
+
+// writeList prints certificates, of one user or several, as one document.
+func writeList(w io.Writer, o *outFlags, certs []*sigcert.Certificate) error {
+	out := listOutput{Certificates: make([]awsCertificate, 0, len(certs))}
+	for _, c := range certs {
+		out.Certificates = append(out.Certificates, toAWS(c))
+	}
+	return o.print(w, out, tableOf(certs))
 }
 
 // writeRotation prints a completed rotation.
-func writeRotation(w io.Writer, format string, r *sigcert.Rotation) error {
-	switch format {
-	case outJSON:
-		out := rotateOutput{Certificate: toAWS(r.New), Steps: []rotateStep{}, Certificates: []awsCertificate{}}
-		for _, s := range r.Steps {
-			out.Steps = append(out.Steps, rotateStep{Action: string(s.Action), CertificateID: s.CertificateID, Why: s.Why})
-		}
-		for _, c := range r.Certificates {
-			out.Certificates = append(out.Certificates, toAWS(c))
-		}
-		return writeJSON(w, out)
-	case outTable:
+func writeRotation(w io.Writer, o *outFlags, r *sigcert.Rotation) error {
+	out := rotateOutput{Certificate: toAWS(r.New), Steps: []rotateStep{}, Certificates: []awsCertificate{}}
+	for _, s := range r.Steps {
+		out.Steps = append(out.Steps, rotateStep{Action: string(s.Action), CertificateID: s.CertificateID, Why: s.Why})
+	}
+	for _, c := range r.Certificates {
+		out.Certificates = append(out.Certificates, toAWS(c))
+	}
+	return o.print(w, out, func(w io.Writer) error {
 		if len(r.Steps) == 0 {
 			fmt.Fprintf(w, "Nothing to do: %s is already attached and Active.\n", oneLine(r.New.CertificateID))
 		} else {
@@ -219,25 +266,6 @@ func writeRotation(w io.Writer, format string, r *sigcert.Rotation) error {
 			}
 		}
 		fmt.Fprintf(w, "\nThe user now holds (new: %s):\n", oneLine(r.New.CertificateID))
-		return writeList(w, outTable, r.Certificates)
-	}
-	for _, s := range r.Steps {
-		fmt.Fprintf(w, "STEP\t%s\t%s\t%s\n", s.Action, oneLine(s.CertificateID), oneLine(s.Why))
-	}
-	for _, c := range r.Certificates {
-		fmt.Fprintf(w, "CERTIFICATE\t%s\n", strings.Join(rowOf(c).fields(), "\t"))
-	}
-	return nil
-}
-
-// oneLine makes s safe for one line of text or table output: control
-// characters, tabs and newlines included, become "?" so that a field can
-// never break a row.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return '?'
-		}
-		return r
-	}, s)
+		return tableOf(r.Certificates)(w)
+	})
 }

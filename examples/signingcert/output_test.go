@@ -51,7 +51,7 @@ func TestWriteCertificateJSONIsTheAWSCLIShape(t *testing.T) {
 	c := sampleCert(certgen.Valid())
 	c.CertificateBody = "-----BEGIN CERTIFICATE-----\nA<&>B\n-----END CERTIFICATE-----\n"
 	var b bytes.Buffer
-	if err := writeCertificate(&b, outJSON, c); err != nil {
+	if err := writeCertificate(&b, &outFlags{output: outJSON}, c); err != nil {
 		t.Fatal(err)
 	}
 	want := `{
@@ -71,17 +71,18 @@ func TestWriteCertificateJSONIsTheAWSCLIShape(t *testing.T) {
 
 func TestWriteListJSON(t *testing.T) {
 	var b bytes.Buffer
-	if err := writeList(&b, outJSON, nil); err != nil {
+	if err := writeList(&b, &outFlags{output: outJSON}, nil); err != nil {
 		t.Fatal(err)
 	}
-	want := "{\n    \"Certificates\": [],\n    \"IsTruncated\": false\n}\n"
+	// As testdata/aws-cli/list-empty.json: no IsTruncated.
+	want := "{\n    \"Certificates\": []\n}\n"
 	if b.String() != want {
 		t.Errorf("empty list = %q, want %q", b.String(), want)
 	}
 	c := sampleCert(certgen.Valid())
 	c.UploadDate = time.Time{} // IAM omitted it: so does the output
 	b.Reset()
-	if err := writeList(&b, outJSON, []*sigcert.Certificate{c}); err != nil {
+	if err := writeList(&b, &outFlags{output: outJSON}, []*sigcert.Certificate{c}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(b.String(), "UploadDate") {
@@ -89,35 +90,15 @@ func TestWriteListJSON(t *testing.T) {
 	}
 }
 
-func TestTextAndTableRows(t *testing.T) {
-	gen := certgen.New(certgen.Options{CommonName: "bob\tsigner\nx"})
+func TestTableRows(t *testing.T) {
+	gen := certgen.New(certgen.Options{CommonName: "bob\tsigner\nx\u202etxt.exe"})
 	good := sampleCert(gen)
 	bad := &sigcert.Certificate{
 		UserName: "Bob", CertificateID: "ASCABADBODYBADBODYBADBODY", CertificateBody: "garbage",
 		Status: types.StatusTypeInactive, ParseError: errors.New("no PEM CERTIFICATE block"),
 	}
-	certs := []*sigcert.Certificate{good, bad}
-
-	var text bytes.Buffer
-	if err := writeList(&text, outText, certs); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSuffix(text.String(), "\n"), "\n")
-	want := [][]string{
-		{"Bob", "TA7SMP42TDN5Z26OBPJE7EXAMPLE", "Active", "2026-11-22T09:00:00Z", good.Fingerprint,
-			gen.X509.NotAfter.UTC().Format(time.RFC3339), "CN=bob?signer?x,O=signingcert tests"},
-		{"Bob", "ASCABADBODYBADBODYBADBODY", "Inactive", "-", "-", "-", "unparsable: no PEM CERTIFICATE block"},
-	}
-	var got [][]string
-	for _, l := range lines {
-		got = append(got, strings.Split(l, "\t"))
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("text rows (-want +got):\n%s", diff)
-	}
-
 	var table bytes.Buffer
-	if err := writeList(&table, outTable, certs); err != nil {
+	if err := writeList(&table, &outFlags{output: outTable}, []*sigcert.Certificate{good, bad}); err != nil {
 		t.Fatal(err)
 	}
 	tl := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
@@ -128,10 +109,56 @@ func TestTextAndTableRows(t *testing.T) {
 	if col := strings.Index(tl[0], "SHA-256"); strings.Index(tl[1], good.Fingerprint) != col {
 		t.Errorf("fingerprint not under its header:\n%s", table.String())
 	}
+	if !strings.Contains(tl[1], `CN=bob\tsigner\nx\u202etxt.exe`) || !strings.Contains(tl[2], "unparsable: no PEM CERTIFICATE block") {
+		t.Errorf("subjects not escaped or missing:\n%s", table.String())
+	}
+	if strings.Contains(table.String(), "BEGIN") || strings.Contains(table.String(), "garbage") {
+		t.Errorf("table shows a certificate body:\n%s", table.String())
+	}
+}
 
-	for name, out := range map[string]string{"text": text.String(), "table": table.String()} {
-		if strings.Contains(out, "BEGIN") || strings.Contains(out, "garbage") {
-			t.Errorf("%s output shows a certificate body:\n%s", name, out)
+func TestTextLayoutIsTheAWSCLIs(t *testing.T) {
+	c := sampleCert(certgen.Valid())
+	c.CertificateBody = "-----BEGIN CERTIFICATE-----\nAB\x1b[31m\n-----END CERTIFICATE-----\n"
+	c.UserName = "Bob\u202e"
+	var b bytes.Buffer
+	if err := writeList(&b, &outFlags{output: outText}, []*sigcert.Certificate{c, c}); err != nil {
+		t.Fatal(err)
+	}
+	// Sorted keys after the upper-cased list key; the body's newlines kept,
+	// as the AWS CLI prints them (testdata/aws-cli/list.txt); ESC and bidi
+	// escaped.
+	line := "CERTIFICATES\t-----BEGIN CERTIFICATE-----\nAB\\x1b[31m\n-----END CERTIFICATE-----\n\tTA7SMP42TDN5Z26OBPJE7EXAMPLE\tActive\t2026-11-22T09:00:00+00:00\tBob\\u202e\n"
+	if diff := cmp.Diff(line+line, b.String()); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+	b.Reset()
+	if err := writeList(&b, &outFlags{output: outText}, nil); err != nil || b.Len() != 0 {
+		t.Errorf("empty list in text: %q, %v; the AWS CLI prints nothing", b.String(), err)
+	}
+}
+
+func TestQueryKeepsKeyOrder(t *testing.T) {
+	c := sampleCert(certgen.Valid())
+	for _, tt := range []struct{ query, output, want string }{
+		{"Certificates[].{S:Status,Id:CertificateId}", outJSON, "[\n    {\n        \"S\": \"Active\",\n        \"Id\": \"TA7SMP42TDN5Z26OBPJE7EXAMPLE\"\n    }\n]\n"},
+		{"Certificates[].{S:Status,Id:CertificateId}", outText, "TA7SMP42TDN5Z26OBPJE7EXAMPLE\tActive\n"},
+		{"Certificates[0].[Status,UserName]", outText, "Active\tBob\n"},
+		{"Certificates[0].{\"b-key\":Status,a:UserName}", outJSON, "{\n    \"b-key\": \"Active\",\n    \"a\": \"Bob\"\n}\n"},
+		{"length(Certificates)", outJSON, "1\n"},
+		{"Certificates[0]", outJSON, "{\n    \"UserName\": \"Bob\",\n    \"CertificateId\": \"TA7SMP42TDN5Z26OBPJE7EXAMPLE\",\n"},
+		{"Certificates[?Status=='Inactive']", outJSON, "[]\n"},
+	} {
+		o := &outFlags{output: tt.output, query: tt.query}
+		if err := o.check(); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := writeList(&b, o, []*sigcert.Certificate{c}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(b.String(), tt.want) {
+			t.Errorf("--query %s --output %s:\n%s\nwant prefix\n%s", tt.query, tt.output, b.String(), tt.want)
 		}
 	}
 }
@@ -156,28 +183,25 @@ func TestWriteRotation(t *testing.T) {
 		Certificates: []*sigcert.Certificate{old, fresh},
 	}
 	var b bytes.Buffer
-	if err := writeRotation(&b, outText, r); err != nil {
+	if err := writeRotation(&b, &outFlags{output: outText}, r); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	wantPrefixes := []string{
-		"STEP\tupload\tTA7SMP42TDN5Z26OBPJE7EXAMPLE\tthe new certificate",
-		"STEP\tdeactivate\tASCAOLDOLDOLDOLDOLDOLDOLD\tretire the previous certificate",
-		"CERTIFICATE\tBob\tASCAOLDOLDOLDOLDOLDOLDOLD\tInactive\t",
-		"CERTIFICATE\tBob\tTA7SMP42TDN5Z26OBPJE7EXAMPLE\tActive\t",
-	}
-	if len(lines) != len(wantPrefixes) {
-		t.Fatalf("rotation text:\n%s", b.String())
-	}
-	for i, p := range wantPrefixes {
-		if !strings.HasPrefix(lines[i], p) {
-			t.Errorf("line %d = %q, want prefix %q", i, lines[i], p)
+	// The AWS CLI's text layout of the document: the new certificate,
+	// then each list under its key.
+	for _, want := range []string{
+		"CERTIFICATE\t",
+		"\nSTEPS\tupload\tTA7SMP42TDN5Z26OBPJE7EXAMPLE\tthe new certificate\n",
+		"\nSTEPS\tdeactivate\tASCAOLDOLDOLDOLDOLDOLDOLD\tretire the previous certificate\n",
+		"\tASCAOLDOLDOLDOLDOLDOLDOLD\tInactive\t",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("rotation text lacks %q:\n%s", want, b.String())
 		}
 	}
 
 	// A rerun with nothing to do prints an empty Steps list, not null.
 	b.Reset()
-	if err := writeRotation(&b, outJSON, &sigcert.Rotation{New: fresh, Certificates: []*sigcert.Certificate{fresh}}); err != nil {
+	if err := writeRotation(&b, &outFlags{output: outJSON}, &sigcert.Rotation{New: fresh, Certificates: []*sigcert.Certificate{fresh}}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), `"Steps": []`) {
@@ -185,8 +209,18 @@ func TestWriteRotation(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	if got := oneLine("a\tb\nc\rd\x1be\u0085f\ufffd"); got != "a?b?c?d?e?f?" {
-		t.Errorf("oneLine = %q", got)
+func TestEscapeText(t *testing.T) {
+	in := "a\tb\nc\rd\x1be\u0085f\u202eg\u2066h\xffi\u2028j"
+	if got, want := oneLine(in), `a\tb\nc\rd\x1be\x85f\u202eg\u2066h\xffi\u2028j`; got != want {
+		t.Errorf("oneLine = %q, want %q", got, want)
+	}
+	if got := escapeText("x\ny\x07", true); got != "x\ny\\x07" {
+		t.Errorf("escapeText keeping newlines = %q", got)
+	}
+	if got := quoteShort("AKIAabcdefghijklmnopqrstuvwxyz"); got != `"AKIAabcdefghijkl"…` {
+		t.Errorf("quoteShort = %s", got)
+	}
+	if got := quoteShort("x\u202ey"); got != `"x\u202ey"` {
+		t.Errorf("quoteShort bidi = %s", got)
 	}
 }

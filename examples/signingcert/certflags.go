@@ -1,0 +1,107 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/validate"
+)
+
+// bodyHelp is the body syntax, in the help of the commands that take one.
+const bodyHelp = `BODY is given as the AWS CLI takes it:
+  file://PATH   a PEM text file (UTF-8; CRLF line endings become LF)
+  fileb://PATH  a file sent byte for byte
+  -             standard input
+  anything else the certificate itself
+In PATH, ~, ~user and $VAR are expanded as the AWS CLI does; messages name
+the file as written. A body file larger than 64 KiB is refused unread.`
+
+// certFlags are the flags of the commands that send a certificate.
+type certFlags struct {
+	user     oneUser
+	body     string
+	skipX509 bool
+}
+
+func (c *certFlags) register(cmd *cobra.Command) {
+	registerUser(cmd, &c.user)
+	f := cmd.Flags()
+	f.StringVar(&c.body, "certificate-body", "", "the certificate: file://PATH, fileb://PATH, - (standard input) or the PEM `BODY` itself")
+	f.BoolVar(&c.skipX509, "skip-x509-checks", false, "leave PEM, X.509 and validity checks to IAM (a private key is still never sent)")
+}
+
+// check refuses a missing body and an empty user name before anything is
+// read or sent.
+func (c *certFlags) check(cmd *cobra.Command) error {
+	if !cmd.Flags().Changed("certificate-body") {
+		return usagef("--certificate-body is required (run %s --help)", cmd.CommandPath())
+	}
+	return checkUser(c.user.set, c.user.name)
+}
+
+// request loads the body and returns the request to send, for the user
+// named (or "" for the caller).
+func (c *certFlags) request(e *env, user string) (sigcert.Request, error) {
+	body, err := loadBody(c.body, e.bodySource())
+	if err != nil {
+		return sigcert.Request{}, err
+	}
+	return sigcert.Request{UserName: user, CertificateBody: body}, nil
+}
+
+func (c *certFlags) options(e *env) []sigcert.Option {
+	opts := []sigcert.Option{sigcert.WithClock(e.now)}
+	if c.skipX509 {
+		opts = append(opts, sigcert.SkipX509Checks())
+	}
+	return opts
+}
+
+// hint adds a suggestion to a refusal of a literal body that looks like a
+// file path: the common mistake of forgetting file:// (aws/aws-cli#1149).
+// It repeats at most maxQuoted characters of the argument, and only when
+// the argument names an existing file: a literal body can be a key or a
+// secret pasted by mistake.
+func (c *certFlags) hint(err error, src bodySource) error {
+	arg := c.body
+	if arg == stdinArg || strings.HasPrefix(arg, prefixFile) || strings.HasPrefix(arg, prefixFileB) {
+		return err
+	}
+	lower := strings.ToLower(arg)
+	if strings.HasPrefix(lower, prefixFile) || strings.HasPrefix(lower, prefixFileB) {
+		// FILE://x.pem: the AWS CLI's prefixes are lower case only.
+		given := arg[:strings.Index(arg, "://")+3]
+		return fmt.Errorf("%w (prefixes are lower case: write %s, not %s)", err, strings.ToLower(given), quoteShort(given))
+	}
+	if !errors.Is(err, validate.ErrFilePath) {
+		return err
+	}
+	name := strings.TrimSpace(arg)
+	if isFile(name, src) {
+		shown := name
+		if utf8.RuneCountInString(name) > maxQuoted {
+			shown = string([]rune(name)[:maxQuoted]) + "…"
+		}
+		return fmt.Errorf("%w (did you mean --certificate-body file://%s ?)", err, oneLine(shown))
+	}
+	return fmt.Errorf("%w (to send a file's contents, write --certificate-body file://PATH)", err)
+}
+
+// isFile reports whether name is a regular file that can be opened.
+func isFile(name string, src bodySource) bool {
+	if src.open == nil || name == "" {
+		return false
+	}
+	f, err := src.open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	return err == nil && st.Mode().IsRegular()
+}
