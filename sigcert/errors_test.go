@@ -509,21 +509,3 @@ func TestMockAnsweringAServiceError(t *testing.T) {
 		t.Errorf("err = %v: want ErrDuplicateCertificate", err)
 	}
 }
-
-// A CLI or a report puts its own prefix in front of Detail, so each
-// message has one prefix and nothing edits strings.
-func ExampleDetail() {
-	errs := []error{
-		&sigcert.ServiceError{Operation: "UploadSigningCertificate", Code: "DuplicateCertificate", StatusCode: 409, RequestID: "req-1"},
-		&sigcert.PreflightError{Err: &validate.Error{Field: "UserName", Reason: validate.ErrInvalidCharacter, Offset: 3}},
-	}
-	for _, err := range errs {
-		fmt.Println(err)
-		fmt.Println("myapp upload: " + sigcert.Detail(err))
-	}
-	// Output:
-	// sigcert: UploadSigningCertificate: DuplicateCertificate (HTTP 409, request id req-1)
-	// myapp upload: UploadSigningCertificate: DuplicateCertificate (HTTP 409, request id req-1)
-	// sigcert: refused before sending: UserName: character not allowed (at byte offset 3)
-	// myapp upload: refused before sending: UserName: character not allowed (at byte offset 3)
-}
