@@ -1,0 +1,57 @@
+package validate_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"testing"
+
+	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/validate"
+)
+
+// fuzzKeyForms are the forms FuzzNoPrivateKey hides next to its input.
+func fuzzKeyForms(t testing.TB) map[string]string {
+	ders := keyDERs(t)
+	pkcs8 := pemBlock("PRIVATE KEY", ders["PKCS#8 EC"], nil)
+	return map[string]string{
+		"PKCS#8 PEM":            pkcs8,
+		"base64 of PEM":         base64.StdEncoding.EncodeToString([]byte(pkcs8)),
+		"PKCS#1 as CERTIFICATE": pemBlock("CERTIFICATE", ders["PKCS#1 RSA"], nil),
+		"bare SEC1 base64":      wrap(base64.StdEncoding.EncodeToString(ders["SEC1 EC"]), 64),
+		"JWK":                   `{"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}`,
+	}
+}
+
+// FuzzNoPrivateKey: NoPrivateKey never panics, refuses only with
+// ErrPrivateKey at an offset inside the body, and finds a key put before or
+// after any input, on its own line.
+//
+//	go test -run '^$' -fuzz '^FuzzNoPrivateKey$' -fuzztime 5m ./validate/
+func FuzzNoPrivateKey(f *testing.F) {
+	c := certgen.Valid()
+	f.Add(c.PEM)
+	f.Add(c.CRLF())
+	f.Add(base64.StdEncoding.EncodeToString([]byte(c.PEM)))
+	f.Add("data:\n  tls.crt: MIIB")
+	f.Add(`{"kty":"EC","x":"AAAA"}`)
+	f.Add("-----BEGIN CERTIFICATE-----\nMIIBxxxx==\n")
+	forms := fuzzKeyForms(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		if err := validate.NoPrivateKey(body); err != nil {
+			var e *validate.Error
+			if !errors.As(err, &e) || e.Reason != validate.ErrPrivateKey {
+				t.Fatalf("refusal %v is not an ErrPrivateKey *Error", err)
+			}
+			if e.Offset < 0 || e.Offset >= len(body) {
+				t.Fatalf("offset %d outside the %d-byte body", e.Offset, len(body))
+			}
+		}
+		for name, key := range forms {
+			for _, s := range []string{body + "\n" + key, key + "\n" + body} {
+				if err := validate.NoPrivateKey(s); !errors.Is(err, validate.ErrPrivateKey) {
+					t.Fatalf("%s next to %q: NoPrivateKey = %v", name, body, err)
+				}
+			}
+		}
+	})
+}
