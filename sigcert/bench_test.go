@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -25,9 +26,9 @@ func (n nopAPI) UploadSigningCertificate(context.Context, *iam.UploadSigningCert
 }
 
 func newNopAPI(body string) nopAPI {
-	user, id := "Bob", "ASCAEXAMPLECERTIFICATEID01"
+	user, id, when := "Bob", "ASCAEXAMPLECERTIFICATEID01", time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	return nopAPI{out: &iam.UploadSigningCertificateOutput{Certificate: &types.SigningCertificate{
-		UserName: &user, CertificateId: &id, CertificateBody: &body, Status: types.StatusTypeActive, UploadDate: &uploadDate,
+		UserName: &user, CertificateId: &id, CertificateBody: &body, Status: types.StatusTypeActive, UploadDate: &when,
 	}}}
 }
 
