@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"os"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/validate"
 )
 
 // nopAPI answers every upload at once with a fixed certificate: what remains
@@ -58,4 +60,74 @@ func BenchmarkPreflight(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestPreflightPaired measures BenchmarkPreflight's ratio with both sides
+// interleaved batch by batch, so that the rest of the machine loads both
+// alike, and logs the median over rounds of each round's upload/bare ratio
+// (target: at most 1.10), with validate.Parse alone and the fingerprint for
+// reference. It asserts nothing about time. Opt in with SIGCERT_PAIRED=1;
+// SIGCERT_PAIRED_ROUNDS (default 30) and SIGCERT_PAIRED_BATCH (default 2000
+// calls per side per round) size it:
+//
+//	SIGCERT_PAIRED=1 go test ./sigcert -run '^TestPreflightPaired$' -v
+func TestPreflightPaired(t *testing.T) {
+	if os.Getenv("SIGCERT_PAIRED") == "" {
+		t.Skip("a measurement, not a test: set SIGCERT_PAIRED=1 to run it")
+	}
+	rounds := envInt(t, "SIGCERT_PAIRED_ROUNDS", 30)
+	batch := envInt(t, "SIGCERT_PAIRED_BATCH", 2000)
+	body := certgen.Valid().PEM
+	up := sigcert.NewUploader(newNopAPI(body))
+	ctx := context.Background()
+	req := sigcert.Request{UserName: "Bob", CertificateBody: body}
+	block, _ := pem.Decode([]byte(body))
+	der, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sides := []struct {
+		name string
+		op   func()
+	}{
+		{"bare pem.Decode+x509.ParseCertificate", func() {
+			block, _ := pem.Decode([]byte(body))
+			if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"Upload, no-op API", func() {
+			if _, err := up.Upload(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"validate.Parse", func() {
+			if _, err := validate.Parse(body, validate.CertificateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"sha256 fingerprint", func() { sigcert.Fingerprint(der) }},
+	}
+	ratios := make([][]float64, len(sides))
+	perOp := make([][]float64, len(sides))
+	for r := range rounds {
+		times := make([]float64, len(sides))
+		for k := range sides {
+			s := (k + r) % len(sides) // rotate the order from round to round
+			start := time.Now()
+			for range batch {
+				sides[s].op()
+			}
+			times[s] = float64(time.Since(start).Nanoseconds()) / float64(batch)
+		}
+		for s := range sides {
+			ratios[s] = append(ratios[s], times[s]/times[0])
+			perOp[s] = append(perOp[s], times[s])
+		}
+	}
+	for s, side := range sides {
+		t.Logf("%-40s median %7.0f ns/op, median ratio to bare %.3f", side.name, median(perOp[s]), median(ratios[s]))
+	}
+	ratio := median(ratios[1])
+	t.Logf("pre-flight through Upload / bare parse: %.3f over %d rounds of %d (target <= 1.10: %s)", ratio, rounds, batch, verdict(ratio <= 1.10))
 }
