@@ -5,3 +5,10 @@ var (
 	ScanBody    = scanBody
 	RefScanBody = refScanBody
 )
+
+// DecodeUsual and DecodeGeneral are the two PEM decoders Parse chooses
+// between; FuzzDecodeUsual checks they agree.
+var (
+	DecodeUsual   = decodeUsual
+	DecodeGeneral = decodeGeneral
+)

@@ -1,8 +1,10 @@
 package validate_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/iamkit/signingcert/internal/certgen"
@@ -52,6 +54,28 @@ func FuzzNoPrivateKey(f *testing.F) {
 					t.Fatalf("%s next to %q: NoPrivateKey = %v", name, body, err)
 				}
 			}
+		}
+	})
+}
+
+// FuzzDecodeUsual: the one-pass decoder of the usual PEM layout accepts only
+// bodies the general rules accept, with the same DER and offset.
+//
+//	go test -run '^$' -fuzz '^FuzzDecodeUsual$' -fuzztime 2m ./validate/
+func FuzzDecodeUsual(f *testing.F) {
+	c := certgen.New(certgen.Options{Key: certgen.Ed25519})
+	f.Add(c.PEM)
+	f.Add(c.CRLF())
+	f.Add(" \n" + strings.TrimSuffix(c.PEM, "\n"))
+	f.Add("-----BEGIN CERTIFICATE-----\nAAAA\nAA==\n-----END CERTIFICATE-----\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		der, begin, ok := validate.DecodeUsual(body)
+		if !ok {
+			return
+		}
+		gder, gbegin, err := validate.DecodeGeneral(body)
+		if err != nil || gbegin != begin || !bytes.Equal(der, gder) {
+			t.Fatalf("usual decoder: %x at %d; general: %x at %d, %v", der, begin, gder, gbegin, err)
 		}
 	})
 }

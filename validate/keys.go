@@ -257,13 +257,19 @@ func keyInRun(enc []byte, pieces []piece, depth int) int {
 				break
 			}
 			seg := dec[off:]
-			if isKeyBinary(seg) {
+			// A key's DER is looked for at every piece: its structure is
+			// too precise to occur by chance. The other binary forms only
+			// where the run starts (or after a word, "data MIIB..."): a
+			// PGP packet header is a few bytes that a certificate's DER
+			// holds at a line's start once in many thousand certificates.
+			start := nth <= 2
+			if seg[0] == 0x30 && isKeyDER(seg) || start && isKeyBinary(seg) {
 				return p.at
 			}
 			if off < derEnd {
 				continue
 			}
-			if nth <= 2 { // the run's start, or after a word ("data MIIB...")
+			if start {
 				if n := certificateShape(seg); n > 0 {
 					derEnd = off + n
 					continue
@@ -479,14 +485,20 @@ func isPGPSecretKey(b string) bool {
 	if len(b) < body+6 {
 		return false
 	}
-	switch v := b[body]; v {
+	alg := body + 5 // after the version and 4 bytes of creation time
+	switch b[body] {
 	case 3:
-		return true
+		alg += 2 // and 2 bytes of validity
 	case 4, 5, 6:
-		switch b[body+5] { // after the version and 4 bytes of creation time
-		case 1, 2, 3, 16, 17, 18, 19, 20, 22, 25, 26, 27, 28:
-			return true
-		}
+	default:
+		return false
+	}
+	if alg >= len(b) {
+		return false
+	}
+	switch b[alg] {
+	case 1, 2, 3, 16, 17, 18, 19, 20, 22, 25, 26, 27, 28:
+		return true
 	}
 	return false
 }

@@ -115,8 +115,12 @@ func decodeUsual(body string) (der []byte, begin int, ok bool) {
 		}
 		line := src[i:j]
 		if len(line) == len(pemCertEnd) && string(line) == pemCertEnd {
-			if firstNonSpace(body[j:]) >= 0 {
-				return nil, 0, false
+			// The END line ends the body or a line, and only whitespace
+			// follows it.
+			if j < len(body) {
+				if j = lineEnd(body, j); j < 0 || firstNonSpace(body[j:]) >= 0 {
+					return nil, 0, false
+				}
 			}
 			return der[:n:n], begin, true
 		}
