@@ -14,6 +14,10 @@ import (
 // strict about and other parsers are not (a serial's sign, the curve of a
 // key, the characters of a PrintableString, the syntax of a URI).
 //
+// It is nowhere stricter than crypto/x509 (FuzzDERWindow checks it accepts
+// all Go parses, with the same window): like Go, it lets be data after the
+// last field it reads inside a SEQUENCE, but not after the certificate.
+//
 // Its errors say which field is wrong and never quote a value.
 func derWindow(der []byte) (notBefore, notAfter time.Time, err error) {
 	//	Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
@@ -37,15 +41,12 @@ func derWindow(der []byte) (notBefore, notAfter time.Time, err error) {
 	if rest, err = algorithmIdentifier(rest, "signatureAlgorithm"); err != nil {
 		return
 	}
-	sig, rest, err := derNext(rest, "signatureValue")
+	sig, _, err := derNext(rest, "signatureValue")
 	if err != nil {
 		return
 	}
 	if err = wantUniversal(sig, asn1.TagBitString, false, "signatureValue"); err != nil {
 		return
-	}
-	if len(rest) > 0 {
-		return notBefore, notAfter, errors.New("data after signatureValue")
 	}
 	return tbsWindow(tbs.Bytes)
 }
@@ -97,11 +98,8 @@ func tbsWindow(b []byte) (notBefore, notAfter time.Time, err error) {
 	if notBefore, times, err = derTime(times, "notBefore"); err != nil {
 		return
 	}
-	if notAfter, times, err = derTime(times, "notAfter"); err != nil {
+	if notAfter, _, err = derTime(times, "notAfter"); err != nil {
 		return
-	}
-	if len(times) > 0 {
-		return notBefore, notAfter, errors.New("data after notAfter")
 	}
 	if rest, err = name(rest, "subject"); err != nil {
 		return
@@ -117,31 +115,30 @@ func tbsWindow(b []byte) (notBefore, notAfter time.Time, err error) {
 	if err != nil {
 		return
 	}
-	key, keyRest, err := derNext(keyRest, "subjectPublicKey")
+	// Anything after the key is let be, as crypto/x509 lets it be.
+	key, _, err := derNext(keyRest, "subjectPublicKey")
 	if err != nil {
 		return
 	}
 	if err = wantUniversal(key, asn1.TagBitString, false, "subjectPublicKey"); err != nil {
 		return
 	}
-	if len(keyRest) > 0 {
-		return notBefore, notAfter, errors.New("data after subjectPublicKey")
+	// After the key, crypto/x509 reads issuerUniqueID [1],
+	// subjectUniqueID [2] and, in version 3, extensions [3] when each is
+	// present, in that order, and lets anything else be. The walk does the
+	// same, so that it refuses nothing Go accepts.
+	if version == 0 {
+		return notBefore, notAfter, nil
 	}
-	// The optional fields, each at most once and in order.
-	last := 0
-	for len(rest) > 0 {
+	for _, tag := range []byte{0x81, 0x82, 0xa3} {
+		if len(rest) == 0 || rest[0] != tag || tag == 0xa3 && version != 2 {
+			continue
+		}
 		var f asn1.RawValue
-		if f, rest, err = derNext(rest, "an optional field"); err != nil {
+		if f, rest, err = derNext(rest, fmt.Sprintf("field [%d]", tag&0x1f)); err != nil {
 			return
 		}
-		if f.Class != asn1.ClassContextSpecific || f.Tag <= last || f.Tag > 3 {
-			return notBefore, notAfter, errors.New("unexpected field after subjectPublicKeyInfo")
-		}
-		last = f.Tag
-		if version == 0 || f.Tag == 3 && version != 2 {
-			return notBefore, notAfter, fmt.Errorf("field [%d] in a version %d certificate", f.Tag, version+1)
-		}
-		if f.Tag == 3 {
+		if tag == 0xa3 {
 			if err = extensions(f); err != nil {
 				return
 			}
@@ -150,21 +147,17 @@ func tbsWindow(b []byte) (notBefore, notAfter time.Time, err error) {
 	return notBefore, notAfter, nil
 }
 
-// extensions checks [3] EXPLICIT SEQUENCE SIZE (1..MAX) OF
-// Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }.
+// extensions checks [3] EXPLICIT SEQUENCE OF
+// Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING },
+// as leniently as crypto/x509 reads it: an empty list, and data after the
+// list or after an extension's value, are let be.
 func extensions(f asn1.RawValue) error {
-	if !f.IsCompound {
-		return errors.New("extensions are not EXPLICIT")
-	}
-	list, rest, err := derNext(f.Bytes, "extensions")
+	list, _, err := derNext(f.Bytes, "extensions")
 	if err != nil {
 		return err
 	}
 	if err := wantSequence(list, "extensions"); err != nil {
 		return err
-	}
-	if len(rest) > 0 || len(list.Bytes) == 0 {
-		return errors.New("extensions are not one non-empty SEQUENCE")
 	}
 	for b := list.Bytes; len(b) > 0; {
 		var ext asn1.RawValue
@@ -191,9 +184,6 @@ func extensions(f asn1.RawValue) error {
 		if err := wantUniversal(v, asn1.TagOctetString, false, "extnValue"); err != nil {
 			return err
 		}
-		if len(in) > 0 {
-			return errors.New("data after an extension's extnValue")
-		}
 	}
 	return nil
 }
@@ -213,8 +203,8 @@ func algorithmIdentifier(b []byte, what string) (rest []byte, err error) {
 		return nil, fmt.Errorf("%s lacks its OBJECT IDENTIFIER", what)
 	}
 	if len(params) > 0 {
-		if _, after, err := derNext(params, what+" parameters"); err != nil || len(after) > 0 {
-			return nil, fmt.Errorf("%s has more than one parameters field", what)
+		if _, _, err := derNext(params, what+" parameters"); err != nil {
+			return nil, err
 		}
 	}
 	return rest, nil
@@ -237,8 +227,8 @@ func name(b []byte, what string) (rest []byte, err error) {
 		if set, rdns, err = derNext(rdns, what); err != nil {
 			return nil, err
 		}
-		if set.Class != asn1.ClassUniversal || set.Tag != asn1.TagSet || !set.IsCompound || len(set.Bytes) == 0 {
-			return nil, fmt.Errorf("%s holds something other than a non-empty SET", what)
+		if set.Class != asn1.ClassUniversal || set.Tag != asn1.TagSet || !set.IsCompound {
+			return nil, fmt.Errorf("%s holds something other than a SET", what)
 		}
 		for atvs := set.Bytes; len(atvs) > 0; {
 			var atv asn1.RawValue
@@ -253,8 +243,8 @@ func name(b []byte, what string) (rest []byte, err error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s attribute lacks its type", what)
 			}
-			if _, after, err := derNext(val, what+" attribute value"); err != nil || len(after) > 0 {
-				return nil, fmt.Errorf("%s attribute lacks its one value", what)
+			if _, _, err := derNext(val, what+" attribute value"); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -12,3 +12,7 @@ var (
 	DecodeUsual   = decodeUsual
 	DecodeGeneral = decodeGeneral
 )
+
+// DERWindow is the RFC 5280 walk Parse judges certificates crypto/x509
+// refuses by.
+var DERWindow = derWindow

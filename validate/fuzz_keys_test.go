@@ -2,7 +2,9 @@ package validate_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"strings"
 	"testing"
@@ -76,6 +78,31 @@ func FuzzDecodeUsual(f *testing.F) {
 		gder, gbegin, err := validate.DecodeGeneral(body)
 		if err != nil || gbegin != begin || !bytes.Equal(der, gder) {
 			t.Fatalf("usual decoder: %x at %d; general: %x at %d, %v", der, begin, gder, gbegin, err)
+		}
+	})
+}
+
+// FuzzDERWindow: the DER walk accepts every certificate crypto/x509 parses,
+// and reads the same validity window; and it never panics.
+//
+//	go test -run '^$' -fuzz '^FuzzDERWindow$' -fuzztime 2m ./validate/
+func FuzzDERWindow(f *testing.F) {
+	for _, k := range []certgen.KeyType{certgen.RSA2048, certgen.ECDSAP256, certgen.Ed25519} {
+		f.Add(certgen.New(certgen.Options{Key: k}).DER)
+	}
+	chain, _ := pem.Decode([]byte(certgen.Valid().ChainOfTwo()))
+	f.Add(chain.Bytes)
+	f.Fuzz(func(t *testing.T, der []byte) {
+		nb, na, err := validate.DERWindow(der)
+		cert, xerr := x509.ParseCertificate(der)
+		if xerr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("crypto/x509 parses it, the walk refuses it: %v", err)
+		}
+		if !nb.Equal(cert.NotBefore) || !na.Equal(cert.NotAfter) {
+			t.Fatalf("window %v..%v, crypto/x509 says %v..%v", nb, na, cert.NotBefore, cert.NotAfter)
 		}
 	})
 }
