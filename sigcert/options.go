@@ -42,9 +42,11 @@ func WithClockSkew(d time.Duration) Option {
 }
 
 // SkipX509Checks turns off the local PEM, X.509, validity and file-path
-// checks, leaving them to IAM. Use it for a certificate IAM accepts that Go's
-// crypto/x509 refuses. IAM's length and character constraints are still
-// checked, and a body holding a private key is still never sent.
+// checks, leaving them to IAM. A well-formed certificate that Go's
+// crypto/x509 refuses does not need it: pre-flight judges those from their
+// DER (see validate.Parse). IAM's length and character constraints are still
+// checked, and a body holding a private key in any form validate.NoPrivateKey
+// finds is still never sent.
 func SkipX509Checks() Option {
 	return func(s *settings) { s.skipX509 = true }
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/iamkit/signingcert/internal/iamspec"
-	"github.com/iamkit/signingcert/validate"
 )
 
 // Uploader uploads signing certificates to IAM users, checking locally first
@@ -65,38 +64,10 @@ type Certificate struct {
 	// or "" when X509 is nil. The same certificate in any PEM layout has the
 	// same fingerprint.
 	Fingerprint string
-	// ParseError says why a listed certificate's body did not parse; nil
-	// when it did, and for certificates Upload returns.
+	// ParseError says why a listed certificate's body did not parse, or
+	// why crypto/x509 could not parse a certificate Upload sent (see
+	// validate.Parse); nil when it did.
 	ParseError error
-}
-
-// Check runs the pre-flight checks of Upload without sending anything, and
-// returns the parsed certificate (nil when the X.509 checks are skipped).
-// A refusal is a *PreflightError. Check never uses the API, so an Uploader
-// made with a nil API can check requests, e.g. for a dry run.
-func (u *Uploader) Check(req Request) (*x509.Certificate, error) {
-	if req.UserName != "" {
-		if err := validate.UserName(req.UserName); err != nil {
-			return nil, preflightError(err)
-		}
-	}
-	if err := validate.CertificateBody(req.CertificateBody); err != nil {
-		return nil, preflightError(err)
-	}
-	if u.s.skipX509 {
-		if err := validate.NoPrivateKey(req.CertificateBody); err != nil {
-			return nil, preflightError(err)
-		}
-		return nil, nil
-	}
-	cert, err := validate.Certificate(req.CertificateBody, validate.CertificateOptions{
-		CurrentTime: u.s.now(),
-		ClockSkew:   u.s.skew,
-	})
-	if err != nil {
-		return nil, preflightError(err)
-	}
-	return cert, nil
 }
 
 // Upload checks req locally and, if nothing is refused, makes one call to
@@ -117,11 +88,16 @@ func (u *Uploader) Upload(ctx context.Context, req Request) (*Certificate, error
 	if err := u.ready(ctx, iamspec.OpUpload); err != nil {
 		return nil, err
 	}
-	parsed, err := u.Check(req)
+	p, err := u.preflight(req)
 	if err != nil {
 		return nil, err
 	}
-	return u.upload(ctx, req, parsed, u.s.optFns)
+	c, err := u.upload(ctx, req, parsedX509(p), u.s.optFns)
+	if err != nil {
+		return nil, err
+	}
+	describeSent(c, p)
+	return c, nil
 }
 
 // upload makes the call for a request that passed pre-flight.

@@ -31,10 +31,9 @@ type CertificateOptions struct {
 }
 
 const (
-	pemBegin      = "-----BEGIN "
-	pemEnd        = "-----END "
-	pemCertBegin  = "-----BEGIN CERTIFICATE-----"
-	privateKeyTag = "PRIVATE KEY"
+	pemBegin     = "-----BEGIN "
+	pemEnd       = "-----END "
+	pemCertBegin = "-----BEGIN CERTIFICATE-----"
 )
 
 // Certificate decodes body as one PEM CERTIFICATE block, parses it as an
@@ -44,14 +43,17 @@ const (
 // Refused, each with its own Reason:
 //   - a body that looks like a file path (cert.pem, ./certs/bob.crt,
 //     file://x.pem): ErrFilePath;
-//   - any PEM block whose type contains PRIVATE KEY, anywhere: ErrPrivateKey
-//     (key material must never leave the machine; the error does not echo it);
+//   - private key material in any form NoPrivateKey finds, anywhere:
+//     ErrPrivateKey (key material must never leave the machine; the error
+//     does not echo it);
 //   - no PEM block: ErrNoPEM; text before the block: ErrLeadingData; a block
 //     that is truncated, has invalid base64, or an END without a BEGIN:
 //     ErrMalformedPEM; headers inside the block: ErrPEMHeaders; a block of
 //     another type: ErrNotCertificate; a second certificate: ErrMultipleCertificates;
 //     anything else after the block: ErrTrailingData;
-//   - DER that crypto/x509 cannot parse: ErrUnparsable;
+//   - DER that crypto/x509 cannot parse: ErrUnparsable, even when the DER is
+//     a well-formed certificate that other parsers read (Parse accepts
+//     those, and the refusal's Detail says so);
 //   - ErrExpired and ErrNotYetValid against opts.CurrentTime and opts.ClockSkew.
 //
 // Whitespace before and after the block is allowed, and so are CRLF line
@@ -59,98 +61,66 @@ const (
 // call CertificateBody for those. A body longer than any valid body is
 // refused with ErrTooLong without being read.
 func Certificate(body string, opts CertificateOptions) (*x509.Certificate, error) {
-	const field = iamspec.FieldCertificateBody
-	if len(body) > iamspec.CertificateBodyMaxBytes {
-		return nil, tooManyBytes(len(body))
-	}
-	if err := NoPrivateKey(body); err != nil {
+	p, err := Parse(body, opts)
+	if err != nil {
 		return nil, err
 	}
-	begin := strings.Index(body, pemBegin)
+	if p.X509 == nil {
+		e := p.X509Error.(*Error)
+		return nil, refuse(e.Field, ErrUnparsable, e.Offset,
+			"%s; the DER is a well-formed certificate, which validate.Parse accepts", e.Detail)
+	}
+	return p.X509, nil
+}
+
+// decodeGeneral returns the DER of body's one CERTIFICATE block in any
+// layout pem.Decode reads, refusing everything else in the body with its
+// reason.
+func decodeGeneral(body string) (der []byte, begin int, err error) {
+	const field = iamspec.FieldCertificateBody
+	if err := NoPrivateKey(body); err != nil {
+		return nil, 0, err
+	}
+	begin = strings.Index(body, pemBegin)
 	if begin < 0 {
 		if looksLikePath(body) {
-			return nil, refuse(field, ErrFilePath, -1,
+			return nil, 0, refuse(field, ErrFilePath, -1,
 				"the body must be the certificate's PEM text; with the AWS CLI write file://PATH to send a file's contents, in Go read the file first")
 		}
 		if end := strings.Index(body, pemEnd); end >= 0 {
-			return nil, refuse(field, ErrMalformedPEM, end, "END line without a BEGIN line")
+			return nil, 0, refuse(field, ErrMalformedPEM, end, "END line without a BEGIN line")
 		}
-		return nil, refuse(field, ErrNoPEM, -1, "expected a -----BEGIN CERTIFICATE----- block")
+		return nil, 0, refuse(field, ErrNoPEM, -1, "expected a -----BEGIN CERTIFICATE----- block")
 	}
 	if lead := firstNonSpace(body[:begin]); lead >= 0 {
-		return nil, refuse(field, ErrLeadingData, lead, "only whitespace may come before -----BEGIN CERTIFICATE-----")
+		return nil, 0, refuse(field, ErrLeadingData, lead, "only whitespace may come before -----BEGIN CERTIFICATE-----")
 	}
 
 	block, rest := pem.Decode([]byte(body[begin:]))
 	if block == nil {
-		return nil, refuse(field, ErrMalformedPEM, begin, "the block is truncated, lacks its END line, or holds invalid base64")
+		return nil, 0, refuse(field, ErrMalformedPEM, begin, "the block is truncated, lacks its END line, or holds invalid base64")
 	}
 	consumed := len(body) - begin - len(rest)
 	// pem.Decode skips a broken block and returns a later one; a block we
 	// accept must be the first BEGIN in the body.
 	if strings.Count(body[begin:begin+consumed], pemBegin) > 1 {
-		return nil, refuse(field, ErrMalformedPEM, begin, "the first block is broken (truncated, invalid base64, or nested BEGIN lines)")
+		return nil, 0, refuse(field, ErrMalformedPEM, begin, "the first block is broken (truncated, invalid base64, or nested BEGIN lines)")
 	}
 	if block.Type != "CERTIFICATE" {
-		return nil, refuse(field, ErrNotCertificate, begin, "the block's type is %s, IAM needs CERTIFICATE", describeType(block.Type))
+		return nil, 0, refuse(field, ErrNotCertificate, begin, "the block's type is %s, IAM needs CERTIFICATE", describeType(block.Type))
 	}
 	if len(block.Headers) > 0 {
-		return nil, refuse(field, ErrPEMHeaders, begin, "a certificate block has no Key: value header lines")
+		return nil, 0, refuse(field, ErrPEMHeaders, begin, "a certificate block has no Key: value header lines")
 	}
 	if after := firstNonSpace(body[begin+consumed:]); after >= 0 {
 		at := begin + consumed + after
 		if strings.HasPrefix(body[at:], pemCertBegin) {
-			return nil, refuse(field, ErrMultipleCertificates, at,
+			return nil, 0, refuse(field, ErrMultipleCertificates, at,
 				"IAM takes one certificate; upload the leaf alone, without its chain")
 		}
-		return nil, refuse(field, ErrTrailingData, at, "only whitespace may follow -----END CERTIFICATE-----")
+		return nil, 0, refuse(field, ErrTrailingData, at, "only whitespace may follow -----END CERTIFICATE-----")
 	}
-
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return nil, refuse(field, ErrUnparsable, begin, "%s", parseErrorText(err))
-	}
-	if err := checkValidity(cert, opts); err != nil {
-		return nil, err
-	}
-	return cert, nil
-}
-
-// NoPrivateKey refuses a body that contains a PRIVATE KEY marker anywhere
-// (RSA, EC, PKCS#8, encrypted PKCS#8, OpenSSH, PGP): a certificate body never
-// holds one, and IAM echoes the body of a refused certificate in its error
-// message. The refusal is an *Error with Reason ErrPrivateKey whose Offset is
-// the start of the key's BEGIN line; it never contains the key.
-func NoPrivateKey(body string) error {
-	i := strings.Index(body, privateKeyTag)
-	if i < 0 {
-		return nil
-	}
-	at := strings.LastIndex(body[:i], pemBegin)
-	if at < 0 || strings.ContainsAny(body[at:i], "\r\n") {
-		at = strings.LastIndexAny(body[:i], "\r\n") + 1
-	}
-	return refuse(iamspec.FieldCertificateBody, ErrPrivateKey, at,
-		"key material must never be sent; upload the certificate alone and keep its key")
-}
-
-func checkValidity(cert *x509.Certificate, opts CertificateOptions) error {
-	now := opts.CurrentTime
-	if now.IsZero() {
-		now = time.Now()
-	}
-	skew := max(opts.ClockSkew, 0)
-	const field = iamspec.FieldCertificateBody
-	const layout = time.RFC3339
-	if now.After(cert.NotAfter.Add(skew)) {
-		return refuse(field, ErrExpired, -1, "NotAfter %s is before the current time %s (clock skew allowed: %s)",
-			cert.NotAfter.UTC().Format(layout), now.UTC().Format(layout), skew)
-	}
-	if now.Before(cert.NotBefore.Add(-skew)) {
-		return refuse(field, ErrNotYetValid, -1, "NotBefore %s is after the current time %s (clock skew allowed: %s)",
-			cert.NotBefore.UTC().Format(layout), now.UTC().Format(layout), skew)
-	}
-	return nil
+	return block.Bytes, begin, nil
 }
 
 // knownTypes are PEM block types people paste instead of a certificate.

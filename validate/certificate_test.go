@@ -172,7 +172,11 @@ func TestCertificateRefuses(t *testing.T) {
 		{"16384-character line", strings.Repeat("Q", 16384), refused(validate.ErrNoPEM, -1)},
 		{"16384-character line starting with /", "/" + strings.Repeat("Q", 16383), refused(validate.ErrNoPEM, -1)},
 
-		{"headers", join(begin, "Proc-Type: 4,ENCRYPTED", "DEK-Info: DES-CBC,0123456789ABCDEF", "", b64s, end), refused(validate.ErrPEMHeaders, 0)},
+		{"headers", join(begin, "Comment: Bob", "", b64s, end), refused(validate.ErrPEMHeaders, 0)},
+		// DEK-Info marks a block encrypted the way OpenSSL encrypted keys:
+		// under any label, it is a key.
+		{"encryption headers", join(begin, "Proc-Type: 4,ENCRYPTED", "DEK-Info: DES-CBC,0123456789ABCDEF", "", b64s, end),
+			refused(validate.ErrPrivateKey, len(begin+"\nProc-Type: 4,ENCRYPTED\n"))},
 		{"invalid base64", join(append(append([]string{begin}, badB64...), end)...), refused(validate.ErrMalformedPEM, 0)},
 		{"truncated, no END", truncated, refused(validate.ErrMalformedPEM, 0)},
 		{"truncated, BEGIN only", begin + "\n", refused(validate.ErrMalformedPEM, 0)},

@@ -10,8 +10,13 @@
 //   - Certificate: one PEM CERTIFICATE block, no private key, parseable
 //     X.509, inside its validity window. IAM answers these with
 //     MalformedCertificate.
+//   - Parse: Certificate's checks, but a well-formed certificate that
+//     crypto/x509 cannot parse (a negative serial, a secp256k1 key, a
+//     PrintableString with '@') is accepted, judged from its DER, with the
+//     reason Go refused it.
 //   - NoPrivateKey: only the private-key refusal, for callers that skip
-//     the X.509 checks.
+//     the X.509 checks. It finds keys in every common form: any armour,
+//     relabelled, bare or base64-encoded DER, PuTTY, OpenSSH, PGP, JWK.
 //
 // # Errors
 //

@@ -104,3 +104,7 @@ func IsConstraint(err error) bool {
 func refuse(field string, reason error, offset int, format string, args ...any) *Error {
 	return &Error{Field: field, Reason: reason, Offset: offset, Detail: fmt.Sprintf(format, args...)}
 }
+
+// ErrX509Unsupported is the Reason of Parsed.X509Error: the certificate is
+// well-formed, but crypto/x509 cannot parse it. It is never a refusal.
+var ErrX509Unsupported = errors.New("well-formed, but crypto/x509 cannot parse it")

@@ -1,8 +1,10 @@
 package validate_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/iamkit/signingcert/internal/certgen"
@@ -50,4 +52,43 @@ func ExampleCertificate_expired() {
 	// with 5m skew: <nil>
 	// expired: true
 	// validate: CertificateBody: certificate has expired: NotAfter 2025-01-01T00:00:00Z is before the current time 2025-01-01T00:03:00Z (clock skew allowed: 0s)
+}
+
+// Parse accepts a well-formed certificate that crypto/x509 refuses, here
+// one whose subject is a PrintableString holding '_', and says why Go
+// refused it.
+func ExampleParse() {
+	body, err := os.ReadFile("testdata/x509/printable-underscore.pem")
+	if err != nil {
+		panic(err)
+	}
+	now := validate.CertificateOptions{CurrentTime: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	p, err := validate.Parse(string(body), now)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("parsed by crypto/x509:", p.X509 != nil)
+	fmt.Println("valid until:", p.NotAfter.Format(time.RFC3339))
+	fmt.Println(p.X509Error)
+
+	_, err = validate.Certificate(string(body), now)
+	fmt.Println(errors.Is(err, validate.ErrUnparsable))
+	// Output:
+	// parsed by crypto/x509: false
+	// valid until: 2049-12-31T23:59:59Z
+	// validate: CertificateBody: well-formed, but crypto/x509 cannot parse it: x509: invalid RDNSequence: invalid attribute value: invalid PrintableString (at byte offset 0)
+	// true
+}
+
+// NoPrivateKey finds a key however it is dressed: here the base64 of a PEM
+// key, as a Kubernetes Secret stores it.
+func ExampleNoPrivateKey() {
+	key := "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIGvz...\n-----END EC PRIVATE KEY-----\n"
+	secret := "data:\n  tls.key: " + base64.StdEncoding.EncodeToString([]byte(key)) + "\n"
+	err := validate.NoPrivateKey(secret)
+	fmt.Println(errors.Is(err, validate.ErrPrivateKey))
+	fmt.Println(err)
+	// Output:
+	// true
+	// validate: CertificateBody: contains a private key: key material must never be sent; upload the certificate alone and keep its key (at byte offset 6)
 }
