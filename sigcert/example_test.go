@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -85,6 +86,21 @@ func ExampleUploader_Check() {
 	// ECDSA <nil>
 	// true
 	// true
+}
+
+// CheckDetail says what pre-flight made of a certificate: here one that
+// crypto/x509 refuses for its negative serial number, which OpenSSL and
+// Java accept and which Upload therefore sends.
+func ExampleUploader_CheckDetail() {
+	body, err := os.ReadFile("../validate/testdata/x509/negative-serial.pem")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := sigcert.NewUploader(nil).CheckDetail(sigcert.Request{UserName: "Bob", CertificateBody: string(body)})
+	fmt.Println(err, p.X509 == nil, errors.Is(p.X509Error, validate.ErrX509Unsupported))
+	// Output:
+	// <nil> true true
 }
 
 // Ensure uploads only if the user does not hold the certificate yet, so it

@@ -1,13 +1,19 @@
 package validate_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"time"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/validate"
 )
 
@@ -39,19 +45,39 @@ func ExampleCertificate_expired() {
 	// 2025-01-01 at 00:03 UTC: within the default clock skew it still
 	// passes; without tolerance it is refused.
 	end := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	cert := certgen.New(certgen.Options{Key: certgen.ECDSAP256, NotBefore: end.AddDate(-1, 0, 0), NotAfter: end})
+	body := selfSigned(end.AddDate(-1, 0, 0), end)
 	now := end.Add(3 * time.Minute)
 
-	_, err := validate.Certificate(cert.PEM, validate.CertificateOptions{CurrentTime: now, ClockSkew: validate.DefaultClockSkew})
+	_, err := validate.Certificate(body, validate.CertificateOptions{CurrentTime: now, ClockSkew: validate.DefaultClockSkew})
 	fmt.Println("with 5m skew:", err)
 
-	_, err = validate.Certificate(cert.PEM, validate.CertificateOptions{CurrentTime: now})
+	_, err = validate.Certificate(body, validate.CertificateOptions{CurrentTime: now})
 	fmt.Println("expired:", errors.Is(err, validate.ErrExpired))
 	fmt.Println(err)
 	// Output:
 	// with 5m skew: <nil>
 	// expired: true
 	// validate: CertificateBody: certificate has expired: NotAfter 2025-01-01T00:00:00Z is before the current time 2025-01-01T00:03:00Z (clock skew allowed: 0s)
+}
+
+// selfSigned returns a PEM certificate valid from notBefore to notAfter,
+// made with the standard library alone, as validate itself is.
+func selfSigned(notBefore, notAfter time.Time) string {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "example"},
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
 
 // Parse accepts a well-formed certificate that crypto/x509 refuses, here

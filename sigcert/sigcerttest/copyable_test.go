@@ -34,13 +34,6 @@ func moduleRoot(t *testing.T) string {
 	return root
 }
 
-// notYetCopyable lists Example files that still import internal/, each
-// owned by another part of the project and kept visible in the test log
-// until it is fixed. Nothing else may join this list.
-var notYetCopyable = map[string]string{
-	"validate/example_test.go": "makes its certificate with internal/certgen; validate's tests cannot import sigcerttest without depending on the SDK",
-}
-
 func TestCopyableCodeImportsNoInternalPackage(t *testing.T) {
 	root := moduleRoot(t)
 	var checked []string
@@ -73,10 +66,6 @@ func TestCopyableCodeImportsNoInternalPackage(t *testing.T) {
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if strings.HasPrefix(p, modulePath+"/") && strings.Contains(p+"/", "/internal/") {
-				if why, ok := notYetCopyable[rel]; ok {
-					t.Logf("%s imports %s; not yet copyable: %s", rel, p, why)
-					continue
-				}
 				t.Errorf("%s imports %s: code users copy must use only public packages", rel, p)
 			}
 		}
