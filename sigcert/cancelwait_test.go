@@ -25,7 +25,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		t.Cleanup(srv.Close)
 		srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeServiceFailure})
 		n := &notifyUpload{API: srv.Client(), srv: srv, hangLists: true, returned: make(chan struct{}, 1)}
-		up := sigcert.NewUploader(n)
+		up := newUploader(n)
 		req := sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}
 		// Ensure now waits (up to 50 ms) before listing again; should the
 		// wait be over, the list hangs: either way the cancel must show.
@@ -48,7 +48,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		srv := sigcerttest.NewServer("Bob")
 		t.Cleanup(srv.Close)
 		n := &notifyUpload{API: srv.Client(), srv: srv, returned: make(chan struct{}, 1)}
-		up := sigcert.NewUploader(n, sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Hour, Max: time.Hour}))
+		up := newUploader(n, sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Hour, Max: time.Hour}))
 		req := sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}
 		for _, call := range []struct {
 			name string

@@ -21,7 +21,7 @@ func TestEnsureLooksAfterLastUpload(t *testing.T) {
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: code, Count: 3})
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, ApplyThenDrop: true})
 			c := certgen.Valid()
-			got, err := sigcert.NewUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+			got, err := newUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 			h := held(httpEndpoint{srv.Client(), srv}, "Bob")
 			if err != nil {
 				t.Fatalf("Ensure: %v; Bob holds %v", err, h)

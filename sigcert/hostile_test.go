@@ -59,8 +59,8 @@ func hugeBodyRefusers(s *spy) []struct {
 	refuse func(body string) error
 } {
 	ctx := context.Background()
-	up := sigcert.NewUploader(s)
-	skip := sigcert.NewUploader(s, sigcert.SkipX509Checks())
+	up := newUploader(s)
+	skip := newUploader(s, sigcert.SkipX509Checks())
 	req := func(body string) sigcert.Request { return sigcert.Request{UserName: "Bob", CertificateBody: body} }
 	return []struct {
 		name   string
@@ -233,7 +233,7 @@ func TestPrivateKeyRefusedUnquoted(t *testing.T) {
 		t.Run(kb.name, func(t *testing.T) {
 			s := &spy{API: sigcerttest.NewFake("Bob")}
 			for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
-				up := sigcert.NewUploader(s, opts...)
+				up := newUploader(s, opts...)
 				req := sigcert.Request{UserName: "Bob", CertificateBody: kb.body}
 				calls := map[string]error{}
 				_, calls["Check"] = up.Check(req)
@@ -274,7 +274,7 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 			srv := sigcerttest.NewServer("Bob")
 			t.Cleanup(srv.Close)
 			seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
-			up := sigcert.NewUploader(srv.Client(), sigcert.SkipX509Checks())
+			up := newUploader(srv.Client(), sigcert.SkipX509Checks())
 			req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 			calls := map[string]error{}
 			_, calls["Upload"] = up.Upload(ctx, req)
@@ -332,7 +332,7 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 				t.Cleanup(srv.Close)
 				seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
 				srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeMalformedCertificate, Message: msg})
-				err := call.f(sigcert.NewUploader(srv.Client()), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+				err := call.f(newUploader(srv.Client()), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 				name := call.name + " answered " + what
 				if !errors.Is(err, sigcert.ErrMalformedCertificate) {
 					t.Errorf("%s: err = %v", name, err)
@@ -357,9 +357,10 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 					srv := sigcerttest.NewServer("Bob")
 					t.Cleanup(srv.Close)
 					ids := seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
-					up := sigcert.NewUploader(srv.Client())
-					// Count 3 outlasts the SDK's retries of ServiceFailure.
-					fault := sigcerttest.Fault{Action: op, Code: code, Message: msg, Count: 3}
+					up := newUploader(srv.Client())
+					// Count 20 outlasts the SDK's retries of ServiceFailure
+					// and Rotate's retry budget.
+					fault := sigcerttest.Fault{Action: op, Code: code, Message: msg, Count: 20}
 					calls := map[string]error{}
 					srv.Inject(fault)
 					switch op {

@@ -281,7 +281,7 @@ func layouts(c *certgen.Cert) []string {
 // attach uploads body to user and sets its status.
 func attach(t *testing.T, ep endpoint, user, body string, status types.StatusType) {
 	t.Helper()
-	up := sigcert.NewUploader(ep)
+	up := newUploader(ep)
 	c, err := up.Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
 	if err != nil {
 		t.Fatal(err)
@@ -382,7 +382,7 @@ func ensureUnderFaults(t *testing.T, n uint64) {
 	before, aliceBefore := stateOf(srv, "Bob"), stateOf(srv, "Alice")
 	base := srv.Requests(iamspec.OpUpload)
 	g := &uploadGuard{API: srv.Client(), srv: srv}
-	up := sigcert.NewUploader(g, opts...)
+	up := newUploader(g, opts...)
 	for _, f := range faults {
 		srv.Inject(f)
 	}
@@ -510,7 +510,7 @@ func rotateUnderFaults(t *testing.T, n uint64) {
 
 	base := srv.Requests(iamspec.OpUpload)
 	g := &uploadGuard{API: srv.Client(), srv: srv}
-	up := sigcert.NewUploader(g, opts...)
+	up := newUploader(g, opts...)
 	for _, f := range faults {
 		srv.Inject(f)
 	}
@@ -745,7 +745,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 			initial := stateOf(srv, "Bob")
 			c := certgen.Valid()
 			req := sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}
-			up := sigcert.NewUploader(srv.Client())
+			up := newUploader(srv.Client())
 
 			srv.Inject(sigcerttest.Fault{Action: tt.hang, Latency: 5 * time.Second})
 			took, err := cancelWhenSent(t, srv, tt.hang, func(ctx context.Context) error { return tt.call(ctx, up, req) })
@@ -911,7 +911,7 @@ func concurrentWorkflows(t *testing.T, n uint64) {
 		}
 	}
 	log := &callLog{API: srv.Client(), byUser: map[string][]int{}}
-	up := sigcert.NewUploader(log)
+	up := newUploader(log)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
 	for i, op := range ops {

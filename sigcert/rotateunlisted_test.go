@@ -20,8 +20,8 @@ func TestRotateUnlistedSaysSo(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive, types.StatusTypeInactive)
-	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeServiceFailure, Count: 3})
-	_, err := sigcert.NewUploader(srv.Client()).Rotate(context.Background(),
+	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeServiceFailure, Count: 20})
+	_, err := newUploader(srv.Client()).Rotate(context.Background(),
 		sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, sigcert.RotatePolicy{})
 	var re *sigcert.RotateError
 	if !errors.As(err, &re) || !errors.Is(err, sigcert.ErrServiceFailure) {

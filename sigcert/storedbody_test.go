@@ -17,7 +17,7 @@ func TestIndentedBodyIsRecognisedOnceStored(t *testing.T) {
 	for _, body := range []string{"\n  " + c.PEM, "\t" + c.PEM, "  " + c.CRLF()} {
 		forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 			s := &spy{API: ep}
-			up := sigcert.NewUploader(s)
+			up := newUploader(s)
 			req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 			first, err := up.Ensure(context.Background(), req)
 			if err != nil {

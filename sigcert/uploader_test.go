@@ -28,7 +28,7 @@ func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
 	body := "\r\n  " + c.CRLF() + "\n\n"
 	for _, user := range []string{"", "Bob+Alice=x,y.z@w-_1"} {
 		m := &mockAPI{}
-		got, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
+		got, err := newUploader(m).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
 		if err != nil {
 			t.Fatalf("user %q: Upload: %v", user, err)
 		}
@@ -57,7 +57,7 @@ func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
 
 func TestUploadResultFields(t *testing.T) {
 	c := certgen.Valid()
-	got, err := sigcert.NewUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+	got, err := newUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestUploadAcceptsKeyTypesAndLayouts(t *testing.T) {
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
 			m := &mockAPI{}
-			if _, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err != nil {
+			if _, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err != nil {
 				t.Fatalf("Upload: %v", err)
 			}
 			if m.calls() != 1 {
@@ -124,7 +124,7 @@ func TestUploadPreflightRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &mockAPI{}
-			_, err := sigcert.NewUploader(m).Upload(context.Background(), tt.req)
+			_, err := newUploader(m).Upload(context.Background(), tt.req)
 			if m.calls() != 0 {
 				t.Fatalf("API called %d times on a refusal", m.calls())
 			}
@@ -158,7 +158,7 @@ func TestPrivateKeyNeverSentOrEchoed(t *testing.T) {
 	keyLine := strings.Split(c.KeyPEM, "\n")[1] // a line of the key's base64
 	for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
 		m := &mockAPI{}
-		_, err := sigcert.NewUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.WithKeyAppended()})
+		_, err := newUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.WithKeyAppended()})
 		if !errors.Is(err, validate.ErrPrivateKey) || !errors.Is(err, sigcert.ErrMalformedCertificate) {
 			t.Fatalf("err = %v, want ErrPrivateKey", err)
 		}
@@ -190,7 +190,7 @@ func TestClockAndSkew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sigcert.NewUploader(&mockAPI{}, tt.opts...).Upload(context.Background(), sigcert.Request{CertificateBody: tt.body})
+			_, err := newUploader(&mockAPI{}, tt.opts...).Upload(context.Background(), sigcert.Request{CertificateBody: tt.body})
 			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
 				t.Errorf("err = %v, want %v", err, tt.want)
 			}
@@ -199,7 +199,7 @@ func TestClockAndSkew(t *testing.T) {
 }
 
 func TestSkipX509ChecksKeepsConstraints(t *testing.T) {
-	up := sigcert.NewUploader(&mockAPI{}, sigcert.SkipX509Checks())
+	up := newUploader(&mockAPI{}, sigcert.SkipX509Checks())
 	got, err := up.Upload(context.Background(), sigcert.Request{CertificateBody: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"})
 	if err != nil {
 		t.Fatalf("unparsable PEM with SkipX509Checks: %v", err)
@@ -270,7 +270,7 @@ func TestServiceErrorMapping(t *testing.T) {
 			t.Run(tc.code+"/"+vname, func(t *testing.T) {
 				wrapped := &smithy.OperationError{ServiceID: "IAM", OperationName: "UploadSigningCertificate", Err: sdkErr}
 				m := &mockAPI{upload: failWith(wrapped)}
-				_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+				_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 				matchesOnly(t, err, tc.sentinel)
 				var se *sigcert.ServiceError
 				if !errors.As(err, &se) {
@@ -294,7 +294,7 @@ func TestServiceErrorMapping(t *testing.T) {
 
 func TestTypedErrorReachable(t *testing.T) {
 	m := &mockAPI{upload: failWith(&types.DuplicateCertificateException{Message: strPtr("already used")})}
-	_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+	_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
 	var dup *types.DuplicateCertificateException
 	if !errors.Is(err, sigcert.ErrDuplicateCertificate) || !errors.As(err, &dup) {
 		t.Fatalf("err = %v: want ErrDuplicateCertificate and *types.DuplicateCertificateException", err)
@@ -307,7 +307,7 @@ func TestTypedErrorReachable(t *testing.T) {
 func TestUnknownCodeAndContextErrors(t *testing.T) {
 	body := certgen.Valid().PEM
 	unknown := &smithy.GenericAPIError{Code: "SomethingNew", Message: "m"}
-	_, err := sigcert.NewUploader(&mockAPI{upload: failWith(unknown)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+	_, err := newUploader(&mockAPI{upload: failWith(unknown)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 	matchesOnly(t, err, nil)
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "SomethingNew" {
@@ -315,7 +315,7 @@ func TestUnknownCodeAndContextErrors(t *testing.T) {
 	}
 	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
 		sdkErr := &smithy.OperationError{ServiceID: "IAM", OperationName: "UploadSigningCertificate", Err: &smithy.CanceledError{Err: ctxErr}}
-		_, err := sigcert.NewUploader(&mockAPI{upload: failWith(sdkErr)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+		_, err := newUploader(&mockAPI{upload: failWith(sdkErr)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 		if !errors.Is(err, ctxErr) {
 			t.Errorf("err = %v, want errors.Is %v", err, ctxErr)
 		}
@@ -334,7 +334,7 @@ func TestErrorMessageNeverContainsBody(t *testing.T) {
 			&smithy.GenericAPIError{Code: "InvalidCertificate", Message: "bad: " + strings.ReplaceAll(body, "\n", " ")},
 		} {
 			m := &mockAPI{upload: failWith(sdkErr)}
-			_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+			_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -372,7 +372,7 @@ func TestIncompleteResponse(t *testing.T) {
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
 			m := &mockAPI{upload: func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) { return out, nil }}
-			got, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+			got, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
 			if got != nil || !errors.Is(err, sigcert.ErrIncompleteResponse) {
 				t.Errorf("got %v, %v; want nil, ErrIncompleteResponse", got, err)
 			}
@@ -383,10 +383,10 @@ func TestIncompleteResponse(t *testing.T) {
 func TestMisuseReturnsErrors(t *testing.T) {
 	body := certgen.Valid().PEM
 	//lint:ignore SA1012 a nil Context is the misuse under test
-	if _, err := sigcert.NewUploader(&mockAPI{}).Upload(nil, sigcert.Request{CertificateBody: body}); err == nil { //nolint:staticcheck
+	if _, err := newUploader(&mockAPI{}).Upload(nil, sigcert.Request{CertificateBody: body}); err == nil { //nolint:staticcheck
 		t.Error("nil Context: want an error")
 	}
-	if _, err := sigcert.NewUploader(nil).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err == nil {
+	if _, err := newUploader(nil).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err == nil {
 		t.Error("nil API: want an error")
 	}
 	var zero *sigcert.Uploader
@@ -397,7 +397,7 @@ func TestMisuseReturnsErrors(t *testing.T) {
 
 func TestUploaderConcurrentUse(t *testing.T) {
 	m := &mockAPI{}
-	up := sigcert.NewUploader(m)
+	up := newUploader(m)
 	good, expired := certgen.Valid().PEM, certgen.Expired().PEM
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
@@ -446,7 +446,7 @@ func TestCodeInvertsSentinelFor(t *testing.T) {
 	if got := sigcert.Code(sigcert.ErrAccessDenied); got != "AccessDenied" {
 		t.Errorf("Code(ErrAccessDenied) = %q", got)
 	}
-	_, err := sigcert.NewUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
+	_, err := newUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
 	if got := sigcert.Code(err); got != "MalformedCertificate" {
 		t.Errorf("Code(pre-flight expiry) = %q, want MalformedCertificate", got)
 	}

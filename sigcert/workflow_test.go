@@ -109,7 +109,7 @@ func held(ep endpoint, user string) []string {
 func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		s := &spy{API: ep}
-		up := sigcert.NewUploader(s)
+		up := newUploader(s)
 		c := certgen.Valid()
 		first, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 		if err != nil {
@@ -135,7 +135,7 @@ func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 
 func TestEnsureDuplicateHeldByAnotherUser(t *testing.T) {
 	forEachFace(t, []string{"Bob", "Alice"}, func(t *testing.T, ep endpoint) {
-		up := sigcert.NewUploader(ep)
+		up := newUploader(ep)
 		body := certgen.Valid().PEM
 		if _, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil {
 			t.Fatal(err)
@@ -156,14 +156,14 @@ func TestEnsureDuplicateHeldByAnotherUser(t *testing.T) {
 func TestEnsureResolvesDuplicateByListing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		body := certgen.Valid().PEM
-		pre, err := sigcert.NewUploader(ep).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
+		pre, err := newUploader(ep).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The first list misses it (a list made before the lost upload
 		// landed); the upload then answers DuplicateCertificate.
 		s := &spy{API: &staleFirstList{API: ep}}
-		got, err := sigcert.NewUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
+		got, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatalf("Ensure: %v", err)
 		}
@@ -197,7 +197,7 @@ func TestEnsureAfterUnknownOutcomeListsFirst(t *testing.T) {
 		body := certgen.Valid().PEM
 		// The first upload is applied but its answer is a server failure.
 		s := &spy{API: &applyThenFail{API: ep}}
-		got, err := sigcert.NewUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
+		got, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatalf("Ensure: %v", err)
 		}
@@ -227,7 +227,7 @@ func (a *applyThenFail) UploadSigningCertificate(ctx context.Context, in *iam.Up
 func TestEnsureDefinitiveErrorsAreNotRetried(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		s := &spy{API: ep}
-		_, err := sigcert.NewUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Nobody", CertificateBody: certgen.Valid().PEM})
+		_, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Nobody", CertificateBody: certgen.Valid().PEM})
 		if !errors.Is(err, sigcert.ErrNoSuchEntity) {
 			t.Fatalf("err = %v, want ErrNoSuchEntity", err)
 		}
@@ -239,7 +239,7 @@ func TestEnsureDefinitiveErrorsAreNotRetried(t *testing.T) {
 
 func TestListAllPagesWithParsedView(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		up := sigcert.NewUploader(ep)
+		up := newUploader(ep)
 		a, b := certgen.Valid(), certgen.New(certgen.Options{Key: certgen.ECDSAP256, CommonName: "bob-2"})
 		for _, c := range []*certgen.Cert{a, b} {
 			if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}); err != nil {
@@ -247,7 +247,7 @@ func TestListAllPagesWithParsedView(t *testing.T) {
 			}
 		}
 		s := &spy{API: ep, listPageSize: 1}
-		got, err := sigcert.NewUploader(s).List(context.Background(), "Bob")
+		got, err := newUploader(s).List(context.Background(), "Bob")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +277,7 @@ func TestListReportsUnparsableBody(t *testing.T) {
 		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIJ"), CertificateBody: s("not a certificate"), Status: types.StatusTypeActive},
 		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIK"), CertificateBody: s(certgen.Valid().PEM), Status: types.StatusTypeInactive},
 	}}}
-	got, err := sigcert.NewUploader(api).List(context.Background(), "Bob")
+	got, err := newUploader(api).List(context.Background(), "Bob")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func (l listOnly) ListSigningCertificates(context.Context, *iam.ListSigningCerti
 
 func TestSetStatusAndDelete(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		up := sigcert.NewUploader(ep)
+		up := newUploader(ep)
 		ctx := context.Background()
 		c, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
 		if err != nil {
@@ -343,7 +343,7 @@ func TestSetStatusAndDelete(t *testing.T) {
 // seed uploads bodies to user and sets the statuses, in order.
 func seed(t *testing.T, ep endpoint, user string, statuses ...types.StatusType) []string {
 	t.Helper()
-	up := sigcert.NewUploader(ep)
+	up := newUploader(ep)
 	var ids []string
 	for _, st := range statuses {
 		c, err := up.Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: certgen.Valid().PEM})
@@ -398,7 +398,7 @@ func TestRotate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 				ids := seed(t, ep, "Bob", tt.before...)
-				up := sigcert.NewUploader(ep)
+				up := newUploader(ep)
 				r, err := up.Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, tt.policy)
 				if err != nil {
 					t.Fatalf("Rotate: %v", err)
@@ -444,7 +444,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 		seed(t, ep, "Bob", types.StatusTypeActive, types.StatusTypeActive)
 		before := held(ep, "Bob")
 		s := &spy{API: ep}
-		_, err := sigcert.NewUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
 		if !errors.Is(err, sigcert.ErrLimitExceeded) || !errors.As(err, &re) {
@@ -464,7 +464,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 
 func TestRotateRerunFindsWorkDone(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		up := sigcert.NewUploader(ep)
+		up := newUploader(ep)
 		body := certgen.Valid().PEM
 		req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 		policy := sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious}
@@ -500,7 +500,7 @@ func TestRotateFailedStepReportsState(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		ids := seed(t, ep, "Bob", types.StatusTypeActive)
 		s := &spy{API: ep, failUpdate: &types.ServiceFailureException{Message: strPtr("down")}}
-		_, err := sigcert.NewUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
 		if !errors.As(err, &re) || !errors.Is(err, sigcert.ErrServiceFailure) {
@@ -530,7 +530,7 @@ func TestRotatePreflightRefusalChangesNothing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		seed(t, ep, "Bob", types.StatusTypeActive)
 		s := &spy{API: ep}
-		_, err := sigcert.NewUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
 		if !errors.Is(err, validate.ErrExpired) {
 			t.Fatalf("err = %v, want ErrExpired", err)
@@ -548,7 +548,7 @@ func TestConcurrentModificationRetry(t *testing.T) {
 	fast := sigcert.Backoff{Attempts: 3, Base: time.Microsecond}
 
 	s := &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm, cm}}
-	if _, err := sigcert.NewUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil {
+	if _, err := newUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil {
 		t.Errorf("two ConcurrentModification then success, 3 attempts: %v", err)
 	}
 	if s.uploads.Load() != 3 {
@@ -556,13 +556,13 @@ func TestConcurrentModificationRetry(t *testing.T) {
 	}
 
 	s = &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm, cm, cm}}
-	_, err := sigcert.NewUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
+	_, err := newUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
 	if !errors.Is(err, sigcert.ErrConcurrentModification) || s.uploads.Load() != 3 {
 		t.Errorf("bounded: err = %v after %d attempts, want ErrConcurrentModification after 3", err, s.uploads.Load())
 	}
 
 	s = &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm}}
-	if _, err := sigcert.NewUploader(s).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); !errors.Is(err, sigcert.ErrConcurrentModification) || s.uploads.Load() != 1 {
+	if _, err := newUploader(s).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); !errors.Is(err, sigcert.ErrConcurrentModification) || s.uploads.Load() != 1 {
 		t.Errorf("off by default: err = %v after %d attempts", err, s.uploads.Load())
 	}
 
@@ -572,7 +572,7 @@ func TestConcurrentModificationRetry(t *testing.T) {
 	slow := sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Hour, Max: time.Hour})
 	done := make(chan error, 1)
 	go func() {
-		_, err := sigcert.NewUploader(s, slow).Upload(cctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
+		_, err := newUploader(s, slow).Upload(cctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
 		done <- err
 	}()
 	for s.uploads.Load() == 0 {
@@ -597,7 +597,7 @@ func TestEnsureLostResponseOverHTTP(t *testing.T) {
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", ApplyThenDrop: true})
 	c := certgen.Valid()
-	got, err := sigcert.NewUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+	got, err := newUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatalf("Ensure after a lost response: %v", err)
 	}
