@@ -1,0 +1,285 @@
+package sigcert_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/iamkit/signingcert/internal/iamspec"
+	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
+)
+
+// double is this package's one configurable API double: IAM's rules come
+// from a sigcerttest.Fake underneath (quota, DuplicateCertificate, ids,
+// NoSuchEntity), and on top it
+//
+//   - answers from a script of faults, in order, per operation (a refusal
+//     that changes nothing, a change applied then answered 5xx, a change
+//     applied whose answer is lost, a request lost before it arrives);
+//   - lags: after a change it applied, the next Lag lists of that user still
+//     show the certificates as they were before it (IAM is eventually
+//     consistent: IAM User Guide, troubleshooting);
+//   - counts every call by operation;
+//   - lets a test take over any call with Before, or any list's answer with
+//     ListPage.
+//
+// The zero value is not usable: make one with newDouble.
+type double struct {
+	fake *sigcerttest.Fake
+
+	mu     sync.Mutex
+	script []fault
+	// Lag is how many lists of a user, after a change applied to them,
+	// still show the state before it.
+	Lag   int
+	stale map[string]*staleView
+	calls map[string]int
+	// Before, if set, runs first on every call; a non-nil error answers the
+	// call without applying it.
+	Before func(ctx context.Context, op, user string) error
+	// ListPage, if set, answers lists instead of the Fake.
+	ListPage func(in *iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error)
+}
+
+// faultKind is what a scripted fault does with the request.
+type faultKind int
+
+const (
+	refuse    faultKind = iota // answer Code, change nothing
+	applyThen                  // apply, then answer Code (a 5xx)
+	lost                       // apply, then lose the answer: a transport error
+	dropped                    // lose the request: a transport error, nothing applied
+)
+
+// fault is one scripted answer.
+type fault struct {
+	Op     string // "" matches any operation
+	Kind   faultKind
+	Code   string
+	Status int // 0: IAM's status for Code
+	Count  int // how many calls it answers; 0 means 1
+}
+
+func (f fault) String() string {
+	op := f.Op
+	if op == "" {
+		op = "any"
+	}
+	op = strings.TrimSuffix(strings.TrimSuffix(op, "SigningCertificates"), "SigningCertificate")
+	switch f.Kind {
+	case applyThen:
+		return fmt.Sprintf("%s:applied-then-%s/%d×%d", op, f.Code, f.Status, max(f.Count, 1))
+	case lost:
+		return fmt.Sprintf("%s:lost×%d", op, max(f.Count, 1))
+	case dropped:
+		return fmt.Sprintf("%s:dropped×%d", op, max(f.Count, 1))
+	}
+	return fmt.Sprintf("%s:%s×%d", op, f.Code, max(f.Count, 1))
+}
+
+type staleView struct {
+	certs []types.SigningCertificate
+	left  int
+}
+
+func newDouble(users ...string) *double {
+	return &double{fake: sigcerttest.NewFake(users...), stale: map[string]*staleView{}, calls: map[string]int{}}
+}
+
+var _ sigcert.API = (*double)(nil)
+
+// Script appends faults to the script.
+func (d *double) Script(fs ...fault) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.script = append(d.script, fs...)
+}
+
+// Calls returns how many calls of op the double received.
+func (d *double) Calls(op string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.calls[op]
+}
+
+// Certificates returns what the user holds, up to date (no lag).
+func (d *double) Certificates(user string) []types.SigningCertificate {
+	return d.fake.Certificates(user)
+}
+
+// begin counts the call and takes the fault that answers it, if any.
+func (d *double) begin(ctx context.Context, op, user string) (*fault, error) {
+	d.mu.Lock()
+	d.calls[op]++
+	before := d.Before
+	var f *fault
+	for i := range d.script {
+		if s := &d.script[i]; s.Op == "" || s.Op == op {
+			cp := *s
+			if s.Count--; s.Count <= 0 {
+				d.script = append(d.script[:i], d.script[i+1:]...)
+			}
+			f = &cp
+			break
+		}
+	}
+	d.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, &smithy.OperationError{ServiceID: "IAM", OperationName: op, Err: err}
+	}
+	if before != nil {
+		if err := before(ctx, op, user); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// answer turns a fault into the SDK's error for op, once the change (if
+// any) was applied.
+func (f *fault) answer(op string) error {
+	if f.Kind == lost || f.Kind == dropped {
+		return transportError(op)
+	}
+	return sdkError(op, f.Code, f.Status)
+}
+
+// sdkError is the error *iam.Client returns for IAM's answer code with
+// status (0: IAM's status for code): *smithy.OperationError, then
+// *awshttp.ResponseError, then the API error.
+func sdkError(op, code string, status int) error {
+	if status == 0 {
+		status = iamspec.Status(code)
+		if code == "InternalFailure" {
+			status = 500
+		} else if code == "ServiceUnavailable" {
+			status = 503
+		}
+	}
+	fault := smithy.FaultClient
+	if status >= 500 {
+		fault = smithy.FaultServer
+	}
+	return &smithy.OperationError{ServiceID: "IAM", OperationName: op, Err: &awshttp.ResponseError{
+		ResponseError: &smithyhttp.ResponseError{
+			Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status, Header: http.Header{}}},
+			Err:      &smithy.GenericAPIError{Code: code, Message: "scripted " + code, Fault: fault},
+		},
+		RequestID: "req-scripted",
+	}}
+}
+
+// transportError is the error *iam.Client returns when no answer came.
+func transportError(op string) error {
+	return &smithy.OperationError{ServiceID: "IAM", OperationName: op,
+		Err: &smithyhttp.RequestSendError{Err: errors.New("read tcp 127.0.0.1: connection reset by peer")}}
+}
+
+// applied runs the change through the Fake, leaving lists of user stale
+// for Lag reads if it changed anything.
+func (d *double) applied(user string, change func() error) error {
+	d.mu.Lock()
+	lag := d.Lag
+	d.mu.Unlock()
+	var before []types.SigningCertificate
+	if lag > 0 {
+		before = d.fake.Certificates(user)
+	}
+	err := change()
+	if err == nil && lag > 0 {
+		d.mu.Lock()
+		key := strings.ToLower(user)
+		if v := d.stale[key]; v != nil {
+			v.left = lag // the view stays as it was before the first change
+		} else {
+			d.stale[key] = &staleView{certs: before, left: lag}
+		}
+		d.mu.Unlock()
+	}
+	return err
+}
+
+// write answers a change: scripted fault or the Fake's own answer.
+func write[T any](d *double, ctx context.Context, op, user string, do func() (T, error)) (T, error) {
+	var zero T
+	f, err := d.begin(ctx, op, user)
+	if err != nil {
+		return zero, err
+	}
+	if f != nil && (f.Kind == refuse || f.Kind == dropped) {
+		return zero, f.answer(op)
+	}
+	var out T
+	err = d.applied(user, func() error {
+		var err error
+		out, err = do()
+		return err
+	})
+	if f != nil && err == nil {
+		return zero, f.answer(op)
+	}
+	return out, err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (d *double) UploadSigningCertificate(ctx context.Context, in *iam.UploadSigningCertificateInput, o ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+	return write(d, ctx, iamspec.OpUpload, deref(in.UserName), func() (*iam.UploadSigningCertificateOutput, error) {
+		return d.fake.UploadSigningCertificate(context.Background(), in)
+	})
+}
+
+func (d *double) UpdateSigningCertificate(ctx context.Context, in *iam.UpdateSigningCertificateInput, o ...func(*iam.Options)) (*iam.UpdateSigningCertificateOutput, error) {
+	return write(d, ctx, iamspec.OpUpdate, deref(in.UserName), func() (*iam.UpdateSigningCertificateOutput, error) {
+		return d.fake.UpdateSigningCertificate(context.Background(), in)
+	})
+}
+
+func (d *double) DeleteSigningCertificate(ctx context.Context, in *iam.DeleteSigningCertificateInput, o ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
+	return write(d, ctx, iamspec.OpDelete, deref(in.UserName), func() (*iam.DeleteSigningCertificateOutput, error) {
+		return d.fake.DeleteSigningCertificate(context.Background(), in)
+	})
+}
+
+func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSigningCertificatesInput, o ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
+	const op = iamspec.OpList
+	user := deref(in.UserName)
+	f, err := d.begin(ctx, op, user)
+	if err != nil {
+		return nil, err
+	}
+	if f != nil {
+		return nil, f.answer(op) // a list changes nothing: every fault is an error
+	}
+	if d.ListPage != nil {
+		return d.ListPage(in)
+	}
+	out, err := d.fake.ListSigningCertificates(context.Background(), in)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v := d.stale[strings.ToLower(user)]; v != nil {
+		out.Certificates = append([]types.SigningCertificate(nil), v.certs...)
+		if v.left--; v.left <= 0 {
+			delete(d.stale, strings.ToLower(user))
+		}
+	}
+	return out, nil
+}
