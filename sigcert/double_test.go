@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -283,3 +284,6 @@ func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSignin
 	}
 	return out, nil
 }
+
+// newPEM returns a fresh certificate's PEM (ECDSA P-256: quick to make).
+func newPEM() string { return certgen.New(certgen.Options{Key: certgen.ECDSAP256}).PEM }
