@@ -59,10 +59,11 @@ func (u *Uploader) list(ctx context.Context, userName string, optFns []func(*iam
 		certs  []*Certificate
 		marker *string
 		seen   = map[string]bool{}
+		last   *middleware.Metadata // the last page's, for its request id
 	)
 	for page := 0; ; page++ {
 		if page == maxListPages {
-			return nil, incompleteResponse(iamspec.OpList, nil, fmt.Sprintf("more than %d pages", maxListPages))
+			return nil, incompleteResponse(iamspec.OpList, last, fmt.Sprintf("more than %d pages", maxListPages))
 		}
 		in := &iam.ListSigningCertificatesInput{Marker: marker, UserName: optional(userName)}
 		out, err := call(ctx, &u.s, cmRetry, func() (*iam.ListSigningCertificatesOutput, error) {
@@ -78,6 +79,7 @@ func (u *Uploader) list(ctx context.Context, userName string, optFns []func(*iam
 		if out == nil {
 			return nil, incompleteResponse(iamspec.OpList, nil, "no answer")
 		}
+		last = &out.ResultMetadata
 		requestID, _ := awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
 		if len(certs)+len(out.Certificates) > maxListItems {
 			return nil, incompleteResponse(iamspec.OpList, &out.ResultMetadata,
