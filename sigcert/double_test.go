@@ -20,9 +20,10 @@ import (
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
-// double is this package's one configurable API double: IAM's rules come
-// from a sigcerttest.Fake underneath (quota, DuplicateCertificate, ids,
-// NoSuchEntity), and on top it
+// double is this package's one configurable API double. Underneath is an
+// API that answers by IAM's rules: a sigcerttest.Fake (newDouble), or any API
+// such as a sigcerttest.Server's client (wrap), or none (mock: only the
+// Upload func answers). On top it
 //
 //   - answers from a script of faults, in order, per operation (a refusal
 //     that changes nothing, a change applied then answered 5xx, a change
@@ -30,13 +31,15 @@ import (
 //   - lags: after a change it applied, the next Lag lists of that user still
 //     show the certificates as they were before it (IAM is eventually
 //     consistent: IAM User Guide, troubleshooting);
-//   - counts every call by operation;
-//   - lets a test take over any call with Before, or any list's answer with
-//     ListPage.
+//   - counts every call by operation, and keeps every upload's input;
+//   - lets a test take over any call with Before, watch any answer with
+//     After, answer uploads with Upload or lists with ListPage, page lists
+//     with PageSize, or answer the next lists as empty with EmptyLists.
 //
-// The zero value is not usable: make one with newDouble.
+// Make one with newDouble, wrap or mock.
 type double struct {
-	fake *sigcerttest.Fake
+	inner sigcert.API
+	fake  *sigcerttest.Fake // inner, when it is a Fake
 
 	mu     sync.Mutex
 	script []fault
@@ -48,8 +51,18 @@ type double struct {
 	// Before, if set, runs first on every call; a non-nil error answers the
 	// call without applying it.
 	Before func(ctx context.Context, op, user string) error
-	// ListPage, if set, answers lists instead of the Fake.
+	// After, if set, runs when a call returns, with its error.
+	After func(ctx context.Context, op string, err error)
+	// Upload, if set, answers uploads (after the script) instead of inner.
+	Upload func(in *iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error)
+	// ListPage, if set, answers lists (after the script) instead of inner.
 	ListPage func(in *iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error)
+	// PageSize, if set, is the MaxItems of every list sent to inner.
+	PageSize int32
+	// EmptyLists is how many of the next lists answer no certificates: lists
+	// made before changes that had landed.
+	EmptyLists int
+	uploads    []*iam.UploadSigningCertificateInput
 }
 
 // faultKind is what a scripted fault does with the request.
@@ -93,9 +106,50 @@ type staleView struct {
 	left  int
 }
 
+// newDouble returns a double over a new Fake with users.
 func newDouble(users ...string) *double {
-	return &double{fake: sigcerttest.NewFake(users...), stale: map[string]*staleView{}, calls: map[string]int{}}
+	f := sigcerttest.NewFake(users...)
+	d := wrap(f)
+	d.fake = f
+	return d
 }
+
+// wrap returns a double over api.
+func wrap(api sigcert.API) *double {
+	return &double{inner: api, stale: map[string]*staleView{}, calls: map[string]int{}}
+}
+
+// mock returns a double with nothing underneath, whose uploads upload
+// answers (echoUpload if nil); every other call fails as unexpected.
+func mock(upload func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error)) *double {
+	if upload == nil {
+		upload = echoUpload
+	}
+	d := wrap(nil)
+	d.Upload = upload
+	return d
+}
+
+// Total returns how many calls the double received.
+func (d *double) Total() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, c := range d.calls {
+		n += c
+	}
+	return n
+}
+
+// Uploads returns the inputs of every upload received.
+func (d *double) Uploads() []*iam.UploadSigningCertificateInput {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]*iam.UploadSigningCertificateInput(nil), d.uploads...)
+}
+
+// unexpected is the answer of a mock to a call it has no answer for.
+func unexpected(op string) error { return fmt.Errorf("double: %s not expected", op) }
 
 var _ sigcert.API = (*double)(nil)
 
@@ -113,9 +167,33 @@ func (d *double) Calls(op string) int {
 	return d.calls[op]
 }
 
-// Certificates returns what the user holds, up to date (no lag).
+// Certificates returns what the user holds, up to date (no lag, no faults).
 func (d *double) Certificates(user string) []types.SigningCertificate {
-	return d.fake.Certificates(user)
+	if d.fake != nil {
+		return d.fake.Certificates(user)
+	}
+	if d.inner == nil {
+		return nil
+	}
+	out, err := d.inner.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: optionalName(user)})
+	if err != nil {
+		return nil
+	}
+	return out.Certificates
+}
+
+func optionalName(user string) *string {
+	if user == "" {
+		return nil
+	}
+	return &user
+}
+
+// done tells After how a call ended.
+func (d *double) done(ctx context.Context, op string, err error) {
+	if d.After != nil {
+		d.After(ctx, op, err)
+	}
 }
 
 // begin counts the call and takes the fault that answers it, if any.
@@ -194,7 +272,7 @@ func (d *double) applied(user string, change func() error) error {
 	d.mu.Unlock()
 	var before []types.SigningCertificate
 	if lag > 0 {
-		before = d.fake.Certificates(user)
+		before = d.Certificates(user)
 	}
 	err := change()
 	if err == nil && lag > 0 {
@@ -211,7 +289,8 @@ func (d *double) applied(user string, change func() error) error {
 }
 
 // write answers a change: scripted fault or the Fake's own answer.
-func write[T any](d *double, ctx context.Context, op, user string, do func() (T, error)) (T, error) {
+func write[T any](d *double, ctx context.Context, op, user string, do func() (T, error)) (out T, err error) {
+	defer func() { d.done(ctx, op, err) }()
 	var zero T
 	f, err := d.begin(ctx, op, user)
 	if err != nil {
@@ -220,7 +299,6 @@ func write[T any](d *double, ctx context.Context, op, user string, do func() (T,
 	if f != nil && (f.Kind == refuse || f.Kind == dropped) {
 		return zero, f.answer(op)
 	}
-	var out T
 	err = d.applied(user, func() error {
 		var err error
 		out, err = do()
@@ -239,26 +317,45 @@ func deref(s *string) string {
 	return *s
 }
 
+// The calls to inner pass the caller's context and options, so that a
+// Server's client honours cancellation and the SDK options under test.
+
 func (d *double) UploadSigningCertificate(ctx context.Context, in *iam.UploadSigningCertificateInput, o ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+	d.mu.Lock()
+	d.uploads = append(d.uploads, in)
+	d.mu.Unlock()
 	return write(d, ctx, iamspec.OpUpload, deref(in.UserName), func() (*iam.UploadSigningCertificateOutput, error) {
-		return d.fake.UploadSigningCertificate(context.Background(), in)
+		switch {
+		case d.Upload != nil:
+			return d.Upload(in)
+		case d.inner == nil:
+			return nil, unexpected(iamspec.OpUpload)
+		}
+		return d.inner.UploadSigningCertificate(ctx, in, o...)
 	})
 }
 
 func (d *double) UpdateSigningCertificate(ctx context.Context, in *iam.UpdateSigningCertificateInput, o ...func(*iam.Options)) (*iam.UpdateSigningCertificateOutput, error) {
 	return write(d, ctx, iamspec.OpUpdate, deref(in.UserName), func() (*iam.UpdateSigningCertificateOutput, error) {
-		return d.fake.UpdateSigningCertificate(context.Background(), in)
+		if d.inner == nil {
+			return nil, unexpected(iamspec.OpUpdate)
+		}
+		return d.inner.UpdateSigningCertificate(ctx, in, o...)
 	})
 }
 
 func (d *double) DeleteSigningCertificate(ctx context.Context, in *iam.DeleteSigningCertificateInput, o ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
 	return write(d, ctx, iamspec.OpDelete, deref(in.UserName), func() (*iam.DeleteSigningCertificateOutput, error) {
-		return d.fake.DeleteSigningCertificate(context.Background(), in)
+		if d.inner == nil {
+			return nil, unexpected(iamspec.OpDelete)
+		}
+		return d.inner.DeleteSigningCertificate(ctx, in, o...)
 	})
 }
 
-func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSigningCertificatesInput, o ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
+func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSigningCertificatesInput, o ...func(*iam.Options)) (out *iam.ListSigningCertificatesOutput, err error) {
 	const op = iamspec.OpList
+	defer func() { d.done(ctx, op, err) }()
 	user := deref(in.UserName)
 	f, err := d.begin(ctx, op, user)
 	if err != nil {
@@ -267,10 +364,26 @@ func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSignin
 	if f != nil {
 		return nil, f.answer(op) // a list changes nothing: every fault is an error
 	}
-	if d.ListPage != nil {
-		return d.ListPage(in)
+	d.mu.Lock()
+	empty := d.EmptyLists > 0
+	if empty {
+		d.EmptyLists--
 	}
-	out, err := d.fake.ListSigningCertificates(context.Background(), in)
+	d.mu.Unlock()
+	switch {
+	case empty:
+		return &iam.ListSigningCertificatesOutput{}, nil
+	case d.ListPage != nil:
+		return d.ListPage(in)
+	case d.inner == nil:
+		return nil, unexpected(op)
+	}
+	if d.PageSize > 0 {
+		cp := *in
+		cp.MaxItems = &d.PageSize
+		in = &cp
+	}
+	out, err = d.inner.ListSigningCertificates(ctx, in, o...)
 	if err != nil {
 		return nil, err
 	}
@@ -287,3 +400,28 @@ func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSignin
 
 // newPEM returns a fresh certificate's PEM (ECDSA P-256: quick to make).
 func newPEM() string { return certgen.New(certgen.Options{Key: certgen.ECDSAP256}).PEM }
+
+// answer is a ListPage that always answers out.
+func answer(out *iam.ListSigningCertificatesOutput) func(*iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error) {
+	return func(*iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error) { return out, nil }
+}
+// echoUpload answers success with the body it was given.
+func echoUpload(in *iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) {
+	user := "caller"
+	if in.UserName != nil {
+		user = *in.UserName
+	}
+	id := "ASCACERTIDEXAMPLE0123456789"
+	return &iam.UploadSigningCertificateOutput{Certificate: &types.SigningCertificate{
+		UserName:        &user,
+		CertificateId:   &id,
+		CertificateBody: in.CertificateBody,
+		Status:          types.StatusTypeActive,
+		UploadDate:      &uploadDate,
+	}}, nil
+}
+
+// failWith answers every upload with err.
+func failWith(err error) func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) {
+	return func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) { return nil, err }
+}

@@ -54,7 +54,7 @@ func allocatedPerCall(n int, f func()) uint64 {
 }
 
 // hugeBodyRefusers are the entry points that refuse a body too long for IAM.
-func hugeBodyRefusers(s *spy) []struct {
+func hugeBodyRefusers(s *double) []struct {
 	name   string
 	refuse func(body string) error
 } {
@@ -84,7 +84,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 	const size = 100 << 20
 	const bound = 64 << 10 // bytes allocated per refusal; the body is 1600 times that
 	body := hugeBody(size)
-	s := &spy{API: sigcerttest.NewFake("Bob")}
+	s := newDouble("Bob")
 	for _, r := range hugeBodyRefusers(s) {
 		t.Run(r.name, func(t *testing.T) {
 			err := r.refuse(body)
@@ -115,7 +115,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 			t.Logf("100 MiB refused with %d bytes in %v allocations", bytes, allocs)
 		})
 	}
-	if n := s.uploads.Load() + s.lists.Load() + s.updates.Load() + s.deletes.Load(); n != 0 {
+	if n := s.Calls(iamspec.OpUpload) + s.Calls(iamspec.OpList) + s.Calls(iamspec.OpUpdate) + s.Calls(iamspec.OpDelete); n != 0 {
 		t.Errorf("%d API calls for a refused body", n)
 	}
 }
@@ -125,7 +125,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 //
 //	go test ./sigcert -run '^$' -bench HugeBodyRefusal
 func BenchmarkHugeBodyRefusal(b *testing.B) {
-	s := &spy{API: sigcerttest.NewFake("Bob")}
+	s := newDouble("Bob")
 	for _, size := range []int{1 << 20, 100 << 20} {
 		body := hugeBody(size)
 		for _, r := range hugeBodyRefusers(s) {
@@ -231,7 +231,7 @@ func TestPrivateKeyRefusedUnquoted(t *testing.T) {
 	ctx := context.Background()
 	for _, kb := range keyBodies(t) {
 		t.Run(kb.name, func(t *testing.T) {
-			s := &spy{API: sigcerttest.NewFake("Bob")}
+			s := newDouble("Bob")
 			for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
 				up := newUploader(s, opts...)
 				req := sigcert.Request{UserName: "Bob", CertificateBody: kb.body}
@@ -251,7 +251,7 @@ func TestPrivateKeyRefusedUnquoted(t *testing.T) {
 					}
 				}
 			}
-			if n := s.uploads.Load() + s.lists.Load() + s.updates.Load() + s.deletes.Load(); n != 0 {
+			if n := s.Calls(iamspec.OpUpload) + s.Calls(iamspec.OpList) + s.Calls(iamspec.OpUpdate) + s.Calls(iamspec.OpDelete); n != 0 {
 				t.Errorf("%d API calls for a body holding a private key", n)
 			}
 		})

@@ -7,16 +7,15 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
@@ -57,46 +56,6 @@ func forEachFace(t *testing.T, users []string, f func(t *testing.T, ep endpoint)
 	}
 }
 
-// spy wraps an API, counts calls, and can fail chosen calls.
-type spy struct {
-	sigcert.API
-	uploads, lists, updates, deletes atomic.Int32
-	failUpdate                       error
-	failUploads                      []error // answers for the first uploads, in order
-	listPageSize                     int32
-}
-
-func (s *spy) UploadSigningCertificate(ctx context.Context, in *iam.UploadSigningCertificateInput, o ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
-	n := int(s.uploads.Add(1)) - 1
-	if n < len(s.failUploads) && s.failUploads[n] != nil {
-		return nil, s.failUploads[n]
-	}
-	return s.API.UploadSigningCertificate(ctx, in, o...)
-}
-
-func (s *spy) ListSigningCertificates(ctx context.Context, in *iam.ListSigningCertificatesInput, o ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
-	s.lists.Add(1)
-	if s.listPageSize > 0 {
-		cp := *in
-		cp.MaxItems = &s.listPageSize
-		in = &cp
-	}
-	return s.API.ListSigningCertificates(ctx, in, o...)
-}
-
-func (s *spy) UpdateSigningCertificate(ctx context.Context, in *iam.UpdateSigningCertificateInput, o ...func(*iam.Options)) (*iam.UpdateSigningCertificateOutput, error) {
-	s.updates.Add(1)
-	if s.failUpdate != nil {
-		return nil, s.failUpdate
-	}
-	return s.API.UpdateSigningCertificate(ctx, in, o...)
-}
-
-func (s *spy) DeleteSigningCertificate(ctx context.Context, in *iam.DeleteSigningCertificateInput, o ...func(*iam.Options)) (*iam.DeleteSigningCertificateOutput, error) {
-	s.deletes.Add(1)
-	return s.API.DeleteSigningCertificate(ctx, in, o...)
-}
-
 // held summarises a user's certificates on the endpoint as "id:Status".
 func held(ep endpoint, user string) []string {
 	var out []string
@@ -108,7 +67,7 @@ func held(ep endpoint, user string) []string {
 
 func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		s := &spy{API: ep}
+		s := wrap(ep)
 		up := newUploader(s)
 		c := certgen.Valid()
 		first, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
@@ -124,7 +83,7 @@ func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 				t.Errorf("Ensure again returned %s, want %s", again.CertificateID, first.CertificateID)
 			}
 		}
-		if n := s.uploads.Load(); n != 1 {
+		if n := s.Calls(iamspec.OpUpload); n != 1 {
 			t.Errorf("%d uploads, want 1: a held certificate must not be uploaded again", n)
 		}
 		if got := len(ep.Certificates("Bob")); got != 1 {
@@ -162,7 +121,8 @@ func TestEnsureResolvesDuplicateByListing(t *testing.T) {
 		}
 		// The first list misses it (a list made before the lost upload
 		// landed); the upload then answers DuplicateCertificate.
-		s := &spy{API: &staleFirstList{API: ep}}
+		s := wrap(ep)
+		s.EmptyLists = 1
 		got, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatalf("Ensure: %v", err)
@@ -170,23 +130,10 @@ func TestEnsureResolvesDuplicateByListing(t *testing.T) {
 		if got.CertificateID != pre.CertificateID {
 			t.Errorf("Ensure returned %s, want the held %s", got.CertificateID, pre.CertificateID)
 		}
-		if s.uploads.Load() != 1 || s.lists.Load() != 2 {
-			t.Errorf("uploads=%d lists=%d, want 1 and 2", s.uploads.Load(), s.lists.Load())
+		if s.Calls(iamspec.OpUpload) != 1 || s.Calls(iamspec.OpList) != 2 {
+			t.Errorf("uploads=%d lists=%d, want 1 and 2", s.Calls(iamspec.OpUpload), s.Calls(iamspec.OpList))
 		}
 	})
-}
-
-// staleFirstList answers the first list with no certificates.
-type staleFirstList struct {
-	sigcert.API
-	done atomic.Bool
-}
-
-func (s *staleFirstList) ListSigningCertificates(ctx context.Context, in *iam.ListSigningCertificatesInput, o ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
-	if !s.done.Swap(true) {
-		return &iam.ListSigningCertificatesOutput{}, nil
-	}
-	return s.API.ListSigningCertificates(ctx, in, o...)
 }
 
 // After an upload whose outcome is unknown, Ensure lists before uploading
@@ -196,13 +143,14 @@ func TestEnsureAfterUnknownOutcomeListsFirst(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		body := certgen.Valid().PEM
 		// The first upload is applied but its answer is a server failure.
-		s := &spy{API: &applyThenFail{API: ep}}
+		s := wrap(ep)
+		s.Script(fault{Op: iamspec.OpUpload, Kind: applyThen, Code: iamspec.CodeServiceFailure})
 		got, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatalf("Ensure: %v", err)
 		}
-		if s.uploads.Load() != 1 {
-			t.Errorf("%d uploads, want 1", s.uploads.Load())
+		if s.Calls(iamspec.OpUpload) != 1 {
+			t.Errorf("%d uploads, want 1", s.Calls(iamspec.OpUpload))
 		}
 		if h := held(ep, "Bob"); len(h) != 1 || !strings.HasPrefix(h[0], got.CertificateID) {
 			t.Errorf("Bob holds %v, want only %s", h, got.CertificateID)
@@ -210,29 +158,15 @@ func TestEnsureAfterUnknownOutcomeListsFirst(t *testing.T) {
 	})
 }
 
-// applyThenFail applies the first upload and then answers ServiceFailure.
-type applyThenFail struct {
-	sigcert.API
-	done atomic.Bool
-}
-
-func (a *applyThenFail) UploadSigningCertificate(ctx context.Context, in *iam.UploadSigningCertificateInput, o ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
-	out, err := a.API.UploadSigningCertificate(ctx, in, o...)
-	if err == nil && !a.done.Swap(true) {
-		return nil, &types.ServiceFailureException{Message: strPtr("lost")}
-	}
-	return out, err
-}
-
 func TestEnsureDefinitiveErrorsAreNotRetried(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		s := &spy{API: ep}
+		s := wrap(ep)
 		_, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Nobody", CertificateBody: certgen.Valid().PEM})
 		if !errors.Is(err, sigcert.ErrNoSuchEntity) {
 			t.Fatalf("err = %v, want ErrNoSuchEntity", err)
 		}
-		if s.uploads.Load() != 0 || s.lists.Load() != 1 {
-			t.Errorf("uploads=%d lists=%d, want 0 and 1", s.uploads.Load(), s.lists.Load())
+		if s.Calls(iamspec.OpUpload) != 0 || s.Calls(iamspec.OpList) != 1 {
+			t.Errorf("uploads=%d lists=%d, want 0 and 1", s.Calls(iamspec.OpUpload), s.Calls(iamspec.OpList))
 		}
 	})
 }
@@ -246,13 +180,14 @@ func TestListAllPagesWithParsedView(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		s := &spy{API: ep, listPageSize: 1}
+		s := wrap(ep)
+		s.PageSize = 1
 		got, err := newUploader(s).List(context.Background(), "Bob")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.lists.Load() != 2 {
-			t.Errorf("%d list calls, want 2 pages", s.lists.Load())
+		if s.Calls(iamspec.OpList) != 2 {
+			t.Errorf("%d list calls, want 2 pages", s.Calls(iamspec.OpList))
 		}
 		if len(got) != 2 {
 			t.Fatalf("listed %d certificates, want 2", len(got))
@@ -273,10 +208,11 @@ func TestListAllPagesWithParsedView(t *testing.T) {
 
 func TestListReportsUnparsableBody(t *testing.T) {
 	s := func(v string) *string { return &v }
-	api := listOnly{out: &iam.ListSigningCertificatesOutput{Certificates: []types.SigningCertificate{
+	api := mock(nil)
+	api.ListPage = answer(&iam.ListSigningCertificatesOutput{Certificates: []types.SigningCertificate{
 		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIJ"), CertificateBody: s("not a certificate"), Status: types.StatusTypeActive},
 		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIK"), CertificateBody: s(certgen.Valid().PEM), Status: types.StatusTypeInactive},
-	}}}
+	}})
 	got, err := newUploader(api).List(context.Background(), "Bob")
 	if err != nil {
 		t.Fatal(err)
@@ -287,15 +223,6 @@ func TestListReportsUnparsableBody(t *testing.T) {
 	if got[1].ParseError != nil || got[1].X509 == nil {
 		t.Errorf("parsable body after an unparsable one: %v", got[1].ParseError)
 	}
-}
-
-type listOnly struct {
-	sigcert.API
-	out *iam.ListSigningCertificatesOutput
-}
-
-func (l listOnly) ListSigningCertificates(context.Context, *iam.ListSigningCertificatesInput, ...func(*iam.Options)) (*iam.ListSigningCertificatesOutput, error) {
-	return l.out, nil
 }
 
 func TestSetStatusAndDelete(t *testing.T) {
@@ -443,7 +370,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		seed(t, ep, "Bob", types.StatusTypeActive, types.StatusTypeActive)
 		before := held(ep, "Bob")
-		s := &spy{API: ep}
+		s := wrap(ep)
 		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
@@ -453,7 +380,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 		if len(re.Done) != 0 || !strings.Contains(err.Error(), "nothing was changed") {
 			t.Errorf("Done = %v; message %q", re.Done, err)
 		}
-		if s.uploads.Load()+s.deletes.Load()+s.updates.Load() != 0 {
+		if s.Calls(iamspec.OpUpload)+s.Calls(iamspec.OpDelete)+s.Calls(iamspec.OpUpdate) != 0 {
 			t.Errorf("a refused rotation made changes")
 		}
 		if diff := cmp.Diff(before, held(ep, "Bob")); diff != "" {
@@ -499,7 +426,8 @@ func TestRotateRerunFindsWorkDone(t *testing.T) {
 func TestRotateFailedStepReportsState(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		ids := seed(t, ep, "Bob", types.StatusTypeActive)
-		s := &spy{API: ep, failUpdate: &types.ServiceFailureException{Message: strPtr("down")}}
+		s := wrap(ep)
+		s.Script(fault{Op: iamspec.OpUpdate, Code: iamspec.CodeServiceFailure, Count: 1000})
 		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
@@ -529,45 +457,48 @@ func TestRotateFailedStepReportsState(t *testing.T) {
 func TestRotatePreflightRefusalChangesNothing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		seed(t, ep, "Bob", types.StatusTypeActive)
-		s := &spy{API: ep}
+		s := wrap(ep)
 		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
 		if !errors.Is(err, validate.ErrExpired) {
 			t.Fatalf("err = %v, want ErrExpired", err)
 		}
-		if n := s.uploads.Load() + s.lists.Load() + s.updates.Load() + s.deletes.Load(); n != 0 {
+		if n := s.Calls(iamspec.OpUpload) + s.Calls(iamspec.OpList) + s.Calls(iamspec.OpUpdate) + s.Calls(iamspec.OpDelete); n != 0 {
 			t.Errorf("%d calls made for a refused rotation", n)
 		}
 	})
 }
 
 func TestConcurrentModificationRetry(t *testing.T) {
-	cm := &smithy.GenericAPIError{Code: "ConcurrentModification", Message: "busy"}
 	body := certgen.Valid().PEM
 	ctx := context.Background()
 	fast := sigcert.Backoff{Attempts: 3, Base: time.Microsecond}
 
-	s := &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm, cm}}
+	s := newDouble("Bob")
+	s.Script(fault{Op: iamspec.OpUpload, Code: iamspec.CodeConcurrentModification, Count: 2})
 	if _, err := newUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil {
 		t.Errorf("two ConcurrentModification then success, 3 attempts: %v", err)
 	}
-	if s.uploads.Load() != 3 {
-		t.Errorf("%d attempts, want 3", s.uploads.Load())
+	if s.Calls(iamspec.OpUpload) != 3 {
+		t.Errorf("%d attempts, want 3", s.Calls(iamspec.OpUpload))
 	}
 
-	s = &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm, cm, cm}}
+	s = newDouble("Bob")
+	s.Script(fault{Op: iamspec.OpUpload, Code: iamspec.CodeConcurrentModification, Count: 3})
 	_, err := newUploader(s, sigcert.WithConcurrentModificationRetry(fast)).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
-	if !errors.Is(err, sigcert.ErrConcurrentModification) || s.uploads.Load() != 3 {
-		t.Errorf("bounded: err = %v after %d attempts, want ErrConcurrentModification after 3", err, s.uploads.Load())
+	if !errors.Is(err, sigcert.ErrConcurrentModification) || s.Calls(iamspec.OpUpload) != 3 {
+		t.Errorf("bounded: err = %v after %d attempts, want ErrConcurrentModification after 3", err, s.Calls(iamspec.OpUpload))
 	}
 
-	s = &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm}}
-	if _, err := newUploader(s).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); !errors.Is(err, sigcert.ErrConcurrentModification) || s.uploads.Load() != 1 {
-		t.Errorf("off by default: err = %v after %d attempts", err, s.uploads.Load())
+	s = newDouble("Bob")
+	s.Script(fault{Op: iamspec.OpUpload, Code: iamspec.CodeConcurrentModification, Count: 1})
+	if _, err := newUploader(s).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: body}); !errors.Is(err, sigcert.ErrConcurrentModification) || s.Calls(iamspec.OpUpload) != 1 {
+		t.Errorf("off by default: err = %v after %d attempts", err, s.Calls(iamspec.OpUpload))
 	}
 
 	// A long backoff ends with the context.
-	s = &spy{API: sigcerttest.NewFake("Bob"), failUploads: []error{cm, cm}}
+	s = newDouble("Bob")
+	s.Script(fault{Op: iamspec.OpUpload, Code: iamspec.CodeConcurrentModification, Count: 2})
 	cctx, cancel := context.WithCancel(ctx)
 	slow := sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Hour, Max: time.Hour})
 	done := make(chan error, 1)
@@ -575,7 +506,7 @@ func TestConcurrentModificationRetry(t *testing.T) {
 		_, err := newUploader(s, slow).Upload(cctx, sigcert.Request{UserName: "Bob", CertificateBody: body})
 		done <- err
 	}()
-	for s.uploads.Load() == 0 {
+	for s.Calls(iamspec.OpUpload) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
