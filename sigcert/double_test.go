@@ -405,6 +405,7 @@ func newPEM() string { return certgen.New(certgen.Options{Key: certgen.ECDSAP256
 func answer(out *iam.ListSigningCertificatesOutput) func(*iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error) {
 	return func(*iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error) { return out, nil }
 }
+
 // echoUpload answers success with the body it was given.
 func echoUpload(in *iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) {
 	user := "caller"
