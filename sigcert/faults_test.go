@@ -3,6 +3,7 @@ package sigcert_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -20,6 +21,8 @@ import (
 // modes, played by the double against Ensure and Rotate, with the seed of a
 // failing schedule printed so it can be rerun alone. The suites' seed count
 // is -sigcert.faultseeds (200 by default).
+
+var faultSeeds = flag.Int("sigcert.faultseeds", 200, "how many seeds TestEnsureUnderFaultsAndLag and TestRotateUnderFaultsAndLag run")
 
 // The documented bounds (doc.go), with A = sigcert.MaxRetryAttempts.
 const (
