@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 )
@@ -97,5 +98,59 @@ func TestListIsWholeOrAnError(t *testing.T) {
 				t.Errorf("%d pages read, want at most 10", n)
 			}
 		})
+	}
+}
+
+func TestListAllPagesWithParsedView(t *testing.T) {
+	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
+		up := newUploader(ep)
+		a, b := certgen.Valid(), certgen.New(certgen.Options{Key: certgen.ECDSAP256, CommonName: "bob-2"})
+		for _, c := range []*certgen.Cert{a, b} {
+			if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := wrap(ep)
+		s.PageSize = 1
+		got, err := newUploader(s).List(context.Background(), "Bob")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Calls(iamspec.OpList) != 2 {
+			t.Errorf("%d list calls, want 2 pages", s.Calls(iamspec.OpList))
+		}
+		if len(got) != 2 {
+			t.Fatalf("listed %d certificates, want 2", len(got))
+		}
+		for i, c := range []*certgen.Cert{a, b} {
+			if got[i].CertificateBody != c.PEM || got[i].X509 == nil || got[i].ParseError != nil {
+				t.Fatalf("certificate %d not parsed: %v", i, got[i].ParseError)
+			}
+			if got[i].X509.Subject.CommonName != c.X509.Subject.CommonName || !got[i].X509.NotAfter.Equal(c.X509.NotAfter) {
+				t.Errorf("certificate %d: parsed view differs", i)
+			}
+			if got[i].Fingerprint != fingerprintOf(c.DER) {
+				t.Errorf("certificate %d: fingerprint %s", i, got[i].Fingerprint)
+			}
+		}
+	})
+}
+
+func TestListReportsUnparsableBody(t *testing.T) {
+	s := func(v string) *string { return &v }
+	api := mock(nil)
+	api.ListPage = answer(&iam.ListSigningCertificatesOutput{Certificates: []types.SigningCertificate{
+		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIJ"), CertificateBody: s("not a certificate"), Status: types.StatusTypeActive},
+		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIK"), CertificateBody: s(certgen.Valid().PEM), Status: types.StatusTypeInactive},
+	}})
+	got, err := newUploader(api).List(context.Background(), "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].ParseError == nil || got[0].X509 != nil || got[0].Fingerprint != "" {
+		t.Errorf("unparsable body: ParseError=%v X509=%v", got[0].ParseError, got[0].X509)
+	}
+	if got[1].ParseError != nil || got[1].X509 == nil {
+		t.Errorf("parsable body after an unparsable one: %v", got[1].ParseError)
 	}
 }

@@ -10,8 +10,11 @@ import (
 )
 
 // Pre-flight allows whitespace before the BEGIN line, indentation included,
+
 // and IAM stores the body as sent. List must parse such a body too, or
+
 // Ensure and Rotate do not recognise the certificate they uploaded and send
+
 // it again: DuplicateCertificate, and an error while it is attached.
 func TestIndentedBodyIsRecognisedOnceStored(t *testing.T) {
 	c := certgen.Valid()
