@@ -8,8 +8,8 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// unknownOutcomeCodes are the codes of answers that say nothing about
-// whether the request was applied. Throttling and ConcurrentModification
+// unknownOutcomeCode reports whether code is that of an answer that says
+// nothing about whether the request was applied. Throttling and ConcurrentModification
 // are answered before or instead of a change as far as IAM documents, but
 // IAM does not promise that a request answered so left nothing behind, and
 // the safer reading for a caller is "unknown". The 5xx codes are listed for
@@ -18,16 +18,15 @@ import (
 // 500, 502, 503 and 504 whatever the code (aws/retry/retryable_error.go),
 // and IAM's common errors page lists InternalFailure (500) and
 // ServiceUnavailable (503).
-var unknownOutcomeCodes = map[string]bool{
-	"throttling":              true,
-	"throttlingexception":     true,
-	"requestlimitexceeded":    true,
-	"concurrentmodification":  true,
-	"servicefailure":          true,
-	"internalfailure":         true,
-	"serviceunavailable":      true,
-	"requesttimeout":          true,
-	"requesttimeoutexception": true,
+func unknownOutcomeCode(code string) bool {
+	switch strings.ToLower(code) {
+	case "throttling", "throttlingexception", "requestlimitexceeded",
+		"concurrentmodification", "concurrentmodificationexception",
+		"servicefailure", "servicefailureexception", "internalfailure", "serviceunavailable",
+		"requesttimeout", "requesttimeoutexception":
+		return true
+	}
+	return false
 }
 
 // OutcomeUnknown reports whether err leaves it unknown whether IAM applied
@@ -63,7 +62,7 @@ func OutcomeUnknown(err error) bool {
 		code = Code(err) // a sentinel wrapped by hand, such as a local refusal
 	}
 	if code != "" {
-		return unknownOutcomeCodes[strings.ToLower(code)]
+		return unknownOutcomeCode(code)
 	}
 	// No code: no answer at all (transport failure, timeout, ended
 	// context), an answer that did not decode, or an answer sigcert could

@@ -46,14 +46,15 @@ func (s PlanStep) String() string {
 	return Step{Action: s.Action, CertificateID: s.CertificateID, Why: s.Reason}.String()
 }
 
-// The reasons steps are taken, shared by plans and the steps done.
-var (
+// The reasons steps are taken, shared by plans and the steps done. The 2
+// is iamspec.CertificatesPerUser (TestReasonsNameTheQuota).
+const (
 	reasonAttach       = "the user does not hold the certificate"
 	reasonUploadNew    = "the new certificate"
 	reasonNotActive    = "the new certificate was attached but not Active"
-	reasonMakeRoom     = fmt.Sprintf("make room under the quota of %d", iamspec.CertificatesPerUser)
+	reasonMakeRoom     = "make room under the quota of 2"
 	reasonRetire       = "retire the previous certificate"
-	reasonOverTheQuota = fmt.Sprintf("the list shows more certificates than IAM's quota of %d", iamspec.CertificatesPerUser)
+	reasonOverTheQuota = "the list shows more certificates than IAM's quota of 2"
 )
 
 // PlanEnsure says what Ensure would do for req: nothing when the user holds
