@@ -94,9 +94,12 @@ func TestCallBoundsUnderHostileSchedules(t *testing.T) {
 	}
 }
 
-// The SDK's own retries are off for the workflows' requests, so a send is
-// one HTTP request: counted on a real endpoint, a persistent 500 costs
-// Ensure exactly 4 upload requests (the SDK alone would make 3 per call).
+// The SDK's own retries are off for the workflows' writes, so a write is one
+// HTTP request: counted on a real endpoint, a persistent 500 costs Ensure
+// exactly 4 upload requests (the SDK alone would make 3 per call, and the
+// options ask for 10). A list, safe to repeat, is at most 3 requests: the
+// SDK's retryer absorbs a short Throttling, and a persistent one costs at
+// most 3 requests per list the budget allows.
 func TestSDKRetriesOffInWorkflows(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
@@ -112,6 +115,29 @@ func TestSDKRetriesOffInWorkflows(t *testing.T) {
 	if n := srv.Requests(iamspec.OpList); n > ensureMaxLists {
 		t.Errorf("%d list requests, bound %d", n, ensureMaxLists)
 	}
+	// Lists: two Throttling answers are the SDK's to retry, within one call.
+	srv.ClearFaults()
+	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeThrottling, Count: 2})
+	lists := srv.Requests(iamspec.OpList)
+	d := wrap(srv.Client())
+	if _, err := newUploader(d, everyOption()...).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: newPEM()}); err != nil {
+		t.Fatalf("Ensure after 2 Throttling lists: %v", err)
+	}
+	if n, calls := srv.Requests(iamspec.OpList)-lists, d.Calls(iamspec.OpList); n != 3 || calls != 1 {
+		t.Errorf("%d list requests in %d calls, want 3 in 1", n, calls)
+	}
+	// A persistent Throttling: at most 3 requests per list call, 4 calls.
+	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeThrottling, Count: 1000})
+	lists = srv.Requests(iamspec.OpList)
+	d = wrap(srv.Client())
+	_, err = newUploader(d, everyOption()...).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: newPEM()})
+	if sigcert.Code(err) != iamspec.CodeThrottling {
+		t.Fatalf("err = %v", err)
+	}
+	if n, calls := srv.Requests(iamspec.OpList)-lists, d.Calls(iamspec.OpList); n != 3*sigcert.MaxRetryAttempts || calls != sigcert.MaxRetryAttempts {
+		t.Errorf("%d list requests in %d calls, want %d in %d", n, calls, 3*sigcert.MaxRetryAttempts, sigcert.MaxRetryAttempts)
+	}
+
 	// Upload alone keeps the SDK's retries: that is what its caller chose.
 	srv.ClearFaults()
 	srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeServiceFailure, Count: 1000})

@@ -51,14 +51,18 @@
 // attempts (WithRetry; default and maximum 4, MaxRetryAttempts): the first
 // send of each step is free and Attempts-1 retries are shared by all the
 // steps of the call. Only an unknown outcome is retried. The SDK's own
-// retries are off for the workflows' requests (the caller's retryer stays,
+// retries are off for the workflows' writes (the caller's retryer stays,
 // limited to one attempt, so client-side rate limiting still applies), and
-// WithConcurrentModificationRetry does not apply inside them, so each send
-// is one HTTP request. With A attempts, whatever the options:
+// WithConcurrentModificationRetry does not apply inside them, so each write
+// is one HTTP request. A list, which is safe to repeat, keeps the SDK's
+// retryer, limited to 3 attempts, so that it paces a throttled client. With
+// A attempts, whatever the options:
 //
-//   - Ensure makes at most A uploads and 1+8A lists: 4 and 33 by default;
+//   - Ensure makes at most A uploads and 1+8A list calls: 4 and 33 by
+//     default;
 //   - Rotate makes at most A uploads, A+3 writes (uploads, updates, deletes)
-//     and 8A+26 lists: 4, 7 and 58 by default.
+//     and 8A+26 list calls: 4, 7 and 58 by default;
+//   - every write is one HTTP request, every list call at most 3.
 //
 // [TestRetryBudgetBoundsCalls, TestCallBoundsUnderHostileSchedules,
 // TestSDKRetriesOffInWorkflows, TestRotateSharesOneBudget]

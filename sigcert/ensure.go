@@ -25,8 +25,9 @@ import (
 // after one more list (with no wait) finds that the user does not hold it:
 // another user holds the certificate. Other errors are those of Upload.
 //
-// Bounds, whatever the options: at most 4 uploads (WithRetry's Attempts, A)
-// and 1+8A lists (33), each one HTTP request.
+// Bounds, whatever the options: at most 4 uploads (WithRetry's Attempts, A),
+// each one HTTP request, and 1+8A list calls (33), each at most 3 HTTP
+// requests (the SDK's retries of a read).
 //
 // Ensure and Rotate calls for the same user through one Uploader run one at
 // a time (names compared without regard to case, as IAM compares them);

@@ -109,8 +109,8 @@ type Rotation struct {
 // taken afresh, confirms the certificate is gone.
 //
 // Bounds, whatever the options, with A the retry attempts (at most 4): at
-// most A uploads, A+3 writes (7) and 8A+26 lists (58), each one HTTP
-// request. Locking is as for Ensure.
+// most A uploads, A+3 writes (7), each one HTTP request, and 8A+26 list
+// calls (58), each at most 3 HTTP requests. Locking is as for Ensure.
 func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy) (*Rotation, error) {
 	if err := u.ready(ctx, "Rotate"); err != nil {
 		return nil, err

@@ -21,9 +21,11 @@ import (
 //   - After a write whose outcome is unknown, and before retrying it, the run
 //     lists the user's certificates until the change shows, at most
 //     maxPolls (8) lists over the propagation window.
-//   - The SDK's own retries are off for the workflow's requests, and
-//     WithConcurrentModificationRetry does not apply, so a send is one HTTP
-//     request.
+//   - The SDK's own retries are off for the workflow's writes, and
+//     WithConcurrentModificationRetry does not apply, so a write is one HTTP
+//     request. A list, which is safe to repeat, is at most listSDKAttempts (3)
+//     HTTP requests, so that the SDK's retryer still paces a throttled
+//     client.
 
 // MaxRetryAttempts is the most attempts WithRetry can give a workflow call:
 // more are clamped to it, so that Ensure never uploads more than four times,
@@ -114,14 +116,16 @@ type StepEvent struct {
 
 // run is the state of one workflow call (Ensure, Rotate, or a plan of one).
 type run struct {
-	u       *Uploader
-	ctx     context.Context
-	op      string
-	user    string
-	optFns  []func(*iam.Options)
-	retry   Backoff
-	retries int // retries left in the call's budget
-	used    int // retries spent, for the backoff's growth
+	u      *Uploader
+	ctx    context.Context
+	op     string
+	user   string
+	optFns []func(*iam.Options) // for writes: one HTTP attempt each
+	// listOptFns are for lists: at most listSDKAttempts HTTP attempts each.
+	listOptFns []func(*iam.Options)
+	retry      Backoff
+	retries    int // retries left in the call's budget
+	used       int // retries spent, for the backoff's growth
 }
 
 func (u *Uploader) newRun(ctx context.Context, op, user string) *run {
@@ -129,18 +133,31 @@ func (u *Uploader) newRun(ctx context.Context, op, user string) *run {
 	if b.Attempts == 0 {
 		b = defaultRetry()
 	}
-	optFns := append(append([]func(*iam.Options){}, u.s.optFns...), sdkRetryOff)
-	return &run{u: u, ctx: ctx, op: op, user: user, optFns: optFns, retry: b, retries: b.Attempts - 1}
+	writes := append(append([]func(*iam.Options){}, u.s.optFns...), sdkAttempts(1))
+	lists := append(append([]func(*iam.Options){}, u.s.optFns...), sdkAttempts(listSDKAttempts))
+	return &run{u: u, ctx: ctx, op: op, user: user, optFns: writes, listOptFns: lists, retry: b, retries: b.Attempts - 1}
 }
 
-// sdkRetryOff makes the SDK send each of the workflow's requests once, so
-// that the workflow's budget is the only retry. The caller's retryer stays
-// in place, limited to one attempt, so that client-side rate limiting
-// (the SDK's adaptive mode) still applies to every request.
-func sdkRetryOff(o *iam.Options) {
-	o.RetryMaxAttempts = 1
-	if o.Retryer != nil {
-		o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1)
+// listSDKAttempts is how many HTTP attempts the SDK may make for one list
+// of a workflow: a read is safe to repeat, and the SDK's retryer (adaptive
+// mode included) is what paces a client under Throttling. Three is the
+// SDK's standard default (aws/retry/standard.go DefaultMaxAttempts).
+const listSDKAttempts = 3
+
+// sdkAttempts has the SDK make at most n HTTP attempts for a call, whatever
+// the caller's options say. The per-call RetryMaxAttempts wraps the
+// caller's retryer (kept, so that its client-side rate limiting still
+// applies to every request) in retry.AddWithMaxAttempts; the SDK does that
+// only when the per-call value differs from the client's
+// (service/iam api_client.go, finalizeOperationRetryMaxAttempts), so when
+// they are equal the wrapping is done here.
+func sdkAttempts(n int) func(*iam.Options) {
+	return func(o *iam.Options) {
+		if o.RetryMaxAttempts == n && o.Retryer != nil {
+			o.Retryer = retry.AddWithMaxAttempts(o.Retryer, n)
+			return
+		}
+		o.RetryMaxAttempts = n
 	}
 }
 
@@ -197,9 +214,10 @@ func (r *run) again(failure error) (ok bool, err error) {
 	return true, nil
 }
 
-// list makes one list of the user's certificates: one request.
+// list makes one list of the user's certificates: one SDK call of at most
+// listSDKAttempts HTTP requests.
 func (r *run) list() ([]*Certificate, error) {
-	held, err := r.u.list(r.ctx, r.user, r.optFns, false)
+	held, err := r.u.list(r.ctx, r.user, r.listOptFns, false)
 	if err != nil && r.ctx.Err() != nil {
 		return nil, ended(err, r.ctx.Err())
 	}
