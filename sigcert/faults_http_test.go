@@ -34,12 +34,11 @@ import (
 var httpFaultSeeds = flag.Int("sigcert.httpfaultseeds", 40, "how many seeds TestEnsureUnderFaults and TestRotateUnderFaults run over HTTP")
 
 // ensureFaultBudget is how many requests a schedule fails at most in
-// TestEnsureUnderFaults. Ensure makes up to 4 uploads, each preceded by a
-// list, and lists once more after the last. To make it report an error while
-// the certificate it uploaded is attached, a schedule must fail one request
-// in each round before the lost upload, lose that upload, and fail every list
-// after it: 5 faults, in whichever round the loss comes. With 4, Ensure always
-// has a way to learn the truth, so such an error is a bug, not bad luck.
+// TestEnsureUnderFaults. After a lost upload Ensure lists up to 8 times (the
+// propagation wait), each list up to 3 requests: to make it report an error
+// while the certificate it uploaded is attached, a schedule must fail every
+// one of them. With 4, Ensure always has a way to learn the truth, so such
+// an error is a bug, not bad luck.
 const ensureFaultBudget = 4
 
 // rotateFaultBudget bounds the faults of TestRotateUnderFaults. Rotate may

@@ -14,7 +14,9 @@ const (
 	// zero value.
 	RotateStateUnknown RotateState = iota
 	// RotateStateListed: Certificates was listed after the failure (or,
-	// for a refusal, just before it) and is what the user holds.
+	// for a refusal, just before it) and is what the user holds, as far as
+	// IAM's list shows: it can lag a change made just before (IAM is
+	// eventually consistent).
 	RotateStateListed
 	// RotateStateDerived: listing after the failure failed too;
 	// Certificates is derived from the first list and the steps done, and
