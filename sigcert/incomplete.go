@@ -17,7 +17,7 @@ import (
 //
 // Only exported fields are set, so the error reads the same however
 // ServiceError's internals change.
-func incompleteResponse(op string, md *middleware.Metadata, what string) error {
+func incompleteResponse(op string, md *middleware.Metadata, what string) *ServiceError {
 	e := &ServiceError{
 		Operation: op,
 		Message:   "incomplete response: " + what,

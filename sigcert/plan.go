@@ -123,7 +123,10 @@ func decideEnsure(held []*Certificate, want string) []PlanStep {
 // An error is a refusal to change anything.
 func decideRotate(held []*Certificate, want string, policy RotatePolicy) ([]PlanStep, error) {
 	if len(held) > iamspec.CertificatesPerUser {
-		return nil, fmt.Errorf("%w: %s (%d)", ErrIncompleteResponse, reasonOverTheQuota, len(held))
+		// Not an answer IAM gives for one user: refuse to act on it.
+		e := incompleteResponse(iamspec.OpList, nil, fmt.Sprintf("%s (%d)", reasonOverTheQuota, len(held)))
+		e.RequestID = held[len(held)-1].RequestID
+		return nil, e
 	}
 	var steps []PlanStep
 	fresh := holding(held, want)

@@ -137,3 +137,24 @@ func TestPlanIsWhatApplyDoes(t *testing.T) {
 		t.Errorf("only %d states compared", n)
 	}
 }
+
+// A list showing more certificates than IAM's quota is not IAM's answer for
+// one user: Rotate and PlanRotate refuse to act on it, with a *ServiceError
+// matching ErrIncompleteResponse that names the list's request id.
+func TestRotateRefusesAListOverTheQuota(t *testing.T) {
+	d := mock(nil)
+	d.ListPage = answer(page(7, false, "", listed("A1234567890123456789012345"), listed("B1234567890123456789012345"), listed("C1234567890123456789012345")))
+	up := newUploader(d)
+	req := sigcert.Request{UserName: "Bob", CertificateBody: newPEM()}
+	_, perr := up.PlanRotate(context.Background(), req, sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
+	_, err := up.Rotate(context.Background(), req, sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
+	for _, err := range []error{perr, err} {
+		var se *sigcert.ServiceError
+		if !errors.Is(err, sigcert.ErrIncompleteResponse) || !errors.As(err, &se) || se.RequestID != "req-7" {
+			t.Errorf("err = %v, want a *ServiceError matching ErrIncompleteResponse with request id req-7", err)
+		}
+	}
+	if writes(d) != 0 {
+		t.Errorf("%d writes", writes(d))
+	}
+}
