@@ -169,7 +169,7 @@ func (r *run) lock() (unlock func(), err error) {
 	}
 	unlock, err = r.u.locks.lock(r.ctx, r.user)
 	if err != nil {
-		return nil, fmt.Errorf("sigcert: %s %s: stopped waiting for another call on the same user: %w", r.op, userLabel(r.user), err)
+		return nil, fmt.Errorf("sigcert: stopped waiting for another call on user %s: %w", userLabel(r.user), err)
 	}
 	return unlock, nil
 }
