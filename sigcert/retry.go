@@ -10,7 +10,7 @@ import (
 
 // Backoff bounds a retry: at most Attempts calls in all, waiting a random
 // time (full jitter) up to Base·2ⁿ, capped at Max, between them. Attempts
-// below 1 count as 1; a zero Max means 20·Base.
+// below 1 count as 1; a zero Max means 20·Base; no wait exceeds 5 minutes.
 type Backoff struct {
 	Attempts int
 	Base     time.Duration

@@ -56,3 +56,23 @@ func TestConcurrentModificationRetry(t *testing.T) {
 		t.Errorf("cancelled during backoff: err = %v, want the last ConcurrentModification", err)
 	}
 }
+
+// Extreme Backoff values neither panic nor overflow, and no wait exceeds
+// the 5-minute cap.
+func TestExtremeBackoffIsBounded(t *testing.T) {
+	var waits []time.Duration
+	d := newDouble("Bob")
+	d.Script(fault{Op: iamspec.OpUpload, Code: iamspec.CodeThrottling, Count: 1000})
+	up := sigcert.NewUploader(d, sigcert.WithPropagationWait(0),
+		sigcert.WithRetry(sigcert.Backoff{Attempts: 4, Base: time.Duration(1<<62 - 1), Max: -1}),
+		sigcert.WithWait(func(ctx context.Context, w time.Duration) error { waits = append(waits, w); return nil }))
+	up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: newPEM()})
+	if len(waits) != 3 {
+		t.Errorf("%d waits, want 3 backoffs", len(waits))
+	}
+	for _, w := range waits {
+		if w < 0 || w > 5*time.Minute {
+			t.Errorf("wait %v", w)
+		}
+	}
+}

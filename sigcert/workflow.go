@@ -68,7 +68,8 @@ func WithRetry(b Backoff) Option {
 // or after a list that does not show the change. They list at once, then
 // after waits of d/128, d/64, ..., d/2: 8 lists over 127/128 of d, stopping
 // as soon as the list shows the change. Zero makes one list with no wait;
-// negative counts as zero. The default is DefaultPropagationWait (10 s).
+// negative counts as zero, and more than 40 minutes as 40 minutes. The
+// default is DefaultPropagationWait (10 s).
 func WithPropagationWait(d time.Duration) Option {
 	return func(s *settings) {
 		s.propagation = min(max(d, 0), maxDelay*8)
