@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 )
@@ -141,5 +143,33 @@ func TestPropagationWaitHonoursContext(t *testing.T) {
 	}
 	if l := d.Calls(iamspec.OpList); l != 1+3 {
 		t.Errorf("%d lists, want 4: none after the cancel", l)
+	}
+}
+
+// Rotate resolves its writes the same way: a delete, upload or deactivate
+// IAM applied but answered 503 (or whose answer was lost), with the list
+// lagging, is confirmed by waiting, not sent twice nor reported as failed.
+func TestRotateWaitsForAppliedWrites(t *testing.T) {
+	for _, op := range []string{iamspec.OpDelete, iamspec.OpUpload, iamspec.OpUpdate} {
+		for _, kind := range []faultKind{applyThen, lost} {
+			f := fault{Op: op, Kind: kind, Code: "ServiceUnavailable", Status: 503}
+			t.Run(f.String(), func(t *testing.T) {
+				d := newDouble("Bob")
+				prepare(t, d, "Bob", types.StatusTypeInactive, types.StatusTypeActive)
+				d.Lag = 5
+				d.Script(f)
+				r, err := newUploader(d).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: newPEM()},
+					sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
+				if err != nil {
+					t.Fatalf("Rotate: %v", err)
+				}
+				if len(r.Steps) != 3 {
+					t.Errorf("steps %v, want delete, upload, deactivate", r.Steps)
+				}
+				if n := d.Calls(op); n != 1 {
+					t.Errorf("%d calls of %s, want 1", n, op)
+				}
+			})
+		}
 	}
 }
