@@ -80,7 +80,7 @@
 // the context does, and the error then matches both the failure and the
 // context's error. [TestPropagationWaitFindsAnAppliedUpload,
 // TestPropagationWaitIsBounded, TestDuplicateOnFirstUploadReportedAtOnce,
-// TestDuplicateAfterLostUploadIsResolvedByWaiting,
+// TestDuplicateAfterLostUploadIsResolvedByWaiting, TestRotateWaitsForAppliedWrites,
 // TestPropagationWaitHonoursContext]
 //
 // Under random schedules of IAM's failures (Throttling,
