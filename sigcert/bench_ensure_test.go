@@ -59,7 +59,7 @@ type ensureBatch struct {
 func newEnsureBatch(users int) *ensureBatch {
 	bodies := distinctCerts(users)
 	srv := sigcerttest.NewServer()
-	e := &ensureBatch{srv: srv, up: sigcert.NewUploader(srv.Client(idleConns()...))}
+	e := &ensureBatch{srv: srv, up: newUploader(srv.Client(idleConns()...))}
 	for i := range users {
 		name := "ensure-" + strconv.Itoa(i)
 		srv.AddUser(name)

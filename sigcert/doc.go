@@ -12,6 +12,18 @@
 // the PEM, parses the certificate and checks its validity window. Only if
 // all of that passes does it make one call to UploadSigningCertificate.
 //
+// # Two layers
+//
+// The single calls (Upload, List, SetStatus, Delete) are each one SDK call
+// with its error mapping; the SDK's own retryer and
+// WithConcurrentModificationRetry apply to them as configured.
+//
+// The workflows (Ensure, Rotate) sit above them and alone own the retry
+// policy, the propagation wait, the per-user lock and the report of what the
+// user holds. PlanEnsure and PlanRotate run the same decisions with list
+// calls only, for a dry run: on an unchanged account a plan is exactly what
+// the call then does.
+//
 // # Errors
 //
 // Every IAM error code has a sentinel: match with errors.Is.
@@ -27,11 +39,122 @@
 // answer is a *ServiceError, and the SDK's error stays reachable with
 // errors.As: *types.DuplicateCertificateException, smithy.APIError, and
 // *awshttp.ResponseError for the HTTP status and request id. No error
-// message contains the certificate body.
+// message contains the certificate body. OutcomeUnknown tells an answer that
+// leaves it unknown whether IAM applied the request (any 5xx, a transport
+// failure or timeout, Throttling, ConcurrentModification) from a definite one.
+//
+// # Reliability
+//
+// Each statement here is a test of this package (named in brackets).
+//
+// One retry budget per workflow call. Ensure and Rotate have Attempts
+// attempts (WithRetry; default and maximum 4, MaxRetryAttempts): the first
+// send of each step is free and Attempts-1 retries are shared by all the
+// steps of the call. Only an unknown outcome is retried. The SDK's own
+// retries are off for the workflows' writes (the caller's retryer stays,
+// limited to one attempt, so client-side rate limiting still applies), and
+// WithConcurrentModificationRetry does not apply inside them, so each write
+// is one HTTP request. A list, which is safe to repeat, keeps the SDK's
+// retryer, limited to 3 attempts, so that it paces a throttled client. With
+// A attempts, whatever the options:
+//
+//   - Ensure makes at most A uploads and 1+8A list calls: 4 and 33 by
+//     default;
+//   - Rotate makes at most A uploads, A+3 writes (uploads, updates, deletes)
+//     and 8A+26 list calls: 4, 7 and 58 by default;
+//   - every write is one HTTP request, every list call at most 3.
+//
+// [TestRetryBudgetBoundsCalls, TestCallBoundsUnderHostileSchedules,
+// TestSDKRetriesOffInWorkflows, TestRotateSharesOneBudget]
+//
+// Propagation wait. IAM is eventually consistent: a change can be applied
+// and not yet shown by List. After a write whose outcome is unknown, or a
+// DuplicateCertificate that follows one, Ensure and Rotate list the user's
+// certificates until the change shows, for at most the propagation window
+// (WithPropagationWait, default DefaultPropagationWait, 10 s): at once, then
+// after waits of W/128, W/64, ..., W/2, 8 lists within 127/128 of W,
+// stopping at the first that shows it. Only then do they send again, or
+// report. A DuplicateCertificate answered to a first upload with nothing
+// uncertain before it is reported at once, after one more list with no wait
+// finds the user does not hold it (another user does). Waits end the moment
+// the context does, and the error then matches both the failure and the
+// context's error. [TestPropagationWaitFindsAnAppliedUpload,
+// TestPropagationWaitIsBounded, TestDuplicateOnFirstUploadReportedAtOnce,
+// TestDuplicateAfterLostUploadIsResolvedByWaiting, TestRotateWaitsForAppliedWrites,
+// TestPropagationWaitHonoursContext]
+//
+// Under random schedules of IAM's failures (Throttling,
+// ConcurrentModification, ServiceFailure, uploads applied then answered 500
+// or 503, lost answers, lost requests) mixed with propagation lag shorter
+// than the window, 200 schedules each: Ensure never attaches a certificate
+// twice and never reports an error while the user holds it; Rotate never
+// reports its upload failed while the user holds the certificate, never
+// leaves a user who had an Active certificate without one, and does what
+// its policy says when it succeeds. [TestEnsureUnderFaultsAndLag,
+// TestRotateUnderFaultsAndLag; -sigcert.faultseeds=N for more]
+//
+// Per-user lock. Ensure and Rotate calls for one user through one Uploader
+// run one at a time, user names compared without regard to case as IAM
+// compares them; different users run in parallel. Waiting ends with the
+// context's error the moment the context ends. A call with no user name
+// acts on the caller's own user: it serialises with other nameless calls
+// only, not with calls that name that user, since the Uploader does not know
+// the caller's name. [TestUserLockHonoursContext, TestUserLockIgnoresCase]
+//
+// Lists are whole or an error. An answer with IsTruncated and no Marker, a
+// repeated Marker, more than 10 pages or more than 10 certificates (a user
+// holds at most 2) is a *ServiceError matching ErrIncompleteResponse with
+// the operation and the request id. [TestListIsWholeOrAnError]
+//
+// # Observing
+//
+// WithStepObserver reports each step of Ensure and Rotate as it starts and
+// ends (user, action, certificate id, reason, error, duration):
+//
+//	up := sigcert.NewUploader(client, sigcert.WithStepObserver(func(e sigcert.StepEvent) {
+//		if e.Done {
+//			slog.Info("step", "user", e.UserName, "action", e.Action, "id", e.CertificateID, "took", e.Duration, "err", e.Err)
+//		}
+//	}))
+//
+// Each HTTP request is visible through the SDK's own hooks, passed with
+// WithAPIOptions: its logger, here bridged to log/slog,
+//
+//	logRequests := func(o *iam.Options) {
+//		o.ClientLogMode = aws.LogRetries | aws.LogRequest | aws.LogResponse
+//		o.Logger = logging.LoggerFunc(func(c logging.Classification, format string, v ...any) {
+//			slog.Debug("aws sdk", "class", string(c), "msg", fmt.Sprintf(format, v...))
+//		})
+//	}
+//
+// (LogRequest and LogResponse log headers, signature included; keep them
+// out of production logs), and a middleware for tracing or metrics, which
+// runs once per HTTP attempt when added to the Finalize step after the
+// retry middleware:
+//
+//	trace := func(o *iam.Options) {
+//		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+//			return s.Finalize.Add(middleware.FinalizeMiddlewareFunc("trace",
+//				func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+//					middleware.FinalizeOutput, middleware.Metadata, error) {
+//					start := time.Now()
+//					out, md, err := next.HandleFinalize(ctx, in)
+//					slog.InfoContext(ctx, "iam request", "operation", middleware.GetOperationName(ctx),
+//						"took", time.Since(start), "err", err)
+//					return out, md, err
+//				}), middleware.After)
+//		})
+//	}
+//	up := sigcert.NewUploader(client, sigcert.WithAPIOptions(logRequests, trace))
+//
+// (middleware is github.com/aws/smithy-go/middleware, logging is
+// github.com/aws/smithy-go/logging.) A span started in the middleware, with
+// OpenTelemetry or any tracer, covers exactly one request.
 //
 // # Testing
 //
 // API is the narrow interface sigcert needs; *iam.Client satisfies it.
 // Package sigcerttest provides an in-memory fake of it and a local HTTP
-// endpoint that speaks IAM's protocol.
+// endpoint that speaks IAM's protocol. WithWait makes the workflows' waits
+// instant (or simulated) in tests.
 package sigcert

@@ -4,15 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/smithy-go"
 )
-
-// ensureBackoff paces Ensure's own retries after a failure that leaves it
-// unknown whether the upload happened.
-var ensureBackoff = Backoff{Attempts: 4, Base: 50 * time.Millisecond, Max: time.Second}
 
 // Ensure makes sure the user holds the certificate, uploading it only if
 // the user does not already: it is safe to rerun, after a crash or a lost
@@ -23,17 +15,26 @@ var ensureBackoff = Backoff{Attempts: 4, Base: 50 * time.Millisecond, Max: time.
 // it, Ensure returns the held certificate (whatever its Status) without
 // uploading.
 //
-// Ensure never has the SDK retry an upload behind its back: after a failure
-// that leaves the outcome unknown (a dropped connection, a 5xx, throttling),
-// it lists the user's certificates and uploads again only if the certificate
-// is not there, a few times with backoff, and lists them once more after the
-// last upload before giving up. An upload answered
-// DuplicateCertificate is resolved the same way; if another user holds the
-// certificate, the error is ErrDuplicateCertificate. Other errors are those
-// of Upload.
+// After an answer that leaves the upload's outcome unknown (OutcomeUnknown:
+// a 5xx, a transport failure or timeout, Throttling, ConcurrentModification),
+// Ensure waits for the certificate to show in the user's list, over the
+// propagation window (WithPropagationWait), and uploads again only if it does
+// not, within the call's one retry budget (WithRetry). A DuplicateCertificate
+// after such an answer is resolved the same way. A DuplicateCertificate to
+// the first upload, with nothing uncertain before it, is reported at once
+// after one more list (with no wait) finds that the user does not hold it:
+// another user holds the certificate. Other errors are those of Upload.
+//
+// Bounds, whatever the options: at most 4 uploads (WithRetry's Attempts, A),
+// each one HTTP request, and 1+8A list calls (33), each at most 3 HTTP
+// requests (the SDK's retries of a read).
 //
 // Ensure and Rotate calls for the same user through one Uploader run one at
-// a time; different users proceed in parallel.
+// a time (names compared without regard to case, as IAM compares them);
+// different users proceed in parallel. Waiting for the user's lock ends, with
+// the context's error, the moment ctx ends. A call with no user name acts on
+// the caller's own user and serialises with other such calls only, not with
+// calls that name that user.
 func (u *Uploader) Ensure(ctx context.Context, req Request) (*Certificate, error) {
 	if err := u.ready(ctx, "Ensure"); err != nil {
 		return nil, err
@@ -42,82 +43,86 @@ func (u *Uploader) Ensure(ctx context.Context, req Request) (*Certificate, error
 	if err != nil {
 		return nil, err
 	}
-	defer u.locks.lock(req.UserName)()
-	c, _, err := u.ensureLocked(ctx, req, parsed)
-	return c, err
-}
-
-// ensureLocked is Ensure with the user's lock held. uploaded reports whether
-// this call's upload is the one that attached the certificate.
-func (u *Uploader) ensureLocked(ctx context.Context, req Request, parsed *x509.Certificate) (c *Certificate, uploaded bool, err error) {
-	want := identity(req.CertificateBody, parsed)
-	noSDKRetry := append(append([]func(*iam.Options){}, u.s.optFns...), func(o *iam.Options) { o.RetryMaxAttempts = 1 })
-	var lastErr error
-	// Attempts uploads, each preceded by a look at the user's certificates,
-	// and one more look after the last: an upload whose response was lost
-	// may have landed, and must not be reported as a failure.
-	for n := 0; n <= ensureBackoff.Attempts; n++ {
-		if n > 0 {
-			if err := sleep(ctx, ensureBackoff.delay(n-1)); err != nil {
-				return nil, false, abandoned(lastErr, err)
-			}
-		}
-		held, err := u.find(ctx, req.UserName, want)
-		if err != nil {
-			if lastErr != nil && outcomeUnknown(err) {
-				continue
-			}
-			return nil, false, err
-		}
-		if held != nil {
-			return held, false, nil
-		}
-		if errors.Is(lastErr, ErrDuplicateCertificate) || n == ensureBackoff.Attempts {
-			return nil, false, lastErr // held by someone else, or out of attempts
-		}
-		c, err := u.upload(ctx, req, parsed, noSDKRetry)
-		if err == nil {
-			return c, true, nil
-		}
-		if !errors.Is(err, ErrDuplicateCertificate) && !outcomeUnknown(err) {
-			return nil, false, err
-		}
-		lastErr = err
-	}
-	return nil, false, lastErr
-}
-
-// find returns the user's certificate with identity want, or nil.
-func (u *Uploader) find(ctx context.Context, userName, want string) (*Certificate, error) {
-	certs, err := u.List(ctx, userName)
+	r := u.newRun(ctx, "Ensure", req.UserName)
+	unlock, err := r.lock()
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range certs {
-		if identity(c.CertificateBody, c.X509) == want {
-			return c, nil
+	defer unlock()
+	held, err := r.look()
+	if err != nil {
+		return nil, err
+	}
+	want := identity(req.CertificateBody, parsed)
+	var got *Certificate
+	for _, s := range decideEnsure(held, want) { // at most one: the upload
+		if _, err := r.step(s, func() (string, error) {
+			c, err := r.attach(req, parsed, want)
+			if err != nil {
+				return "", err
+			}
+			got = c
+			return c.CertificateID, nil
+		}); err != nil {
+			return nil, err
 		}
 	}
-	return nil, nil
+	if got == nil {
+		got = holding(held, want)
+	}
+	return got, nil
 }
 
-// outcomeUnknown reports whether err leaves it unknown whether IAM applied
-// the request: no answer, a server failure, throttling, or a concurrent
-// modification. A cancelled context is not retried.
-func outcomeUnknown(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
+// attach uploads the certificate, which the last list did not show on the
+// user, and resolves every uncertain answer by listing: it returns the
+// certificate the user holds, whether this upload or an earlier one put it
+// there.
+func (r *run) attach(req Request, parsed *x509.Certificate, want string) (*Certificate, error) {
+	shows := func(held []*Certificate) bool { return holding(held, want) != nil }
+	uncertain := false
+	for {
+		c, err := r.u.uploadWith(r.ctx, req, parsed, r.optFns, false)
+		if err == nil {
+			return c, nil
+		}
+		if cerr := r.ctx.Err(); cerr != nil {
+			return nil, ended(err, cerr)
+		}
+		dup := errors.Is(err, ErrDuplicateCertificate)
+		if !dup && !OutcomeUnknown(err) {
+			return nil, err // IAM's definite answer
+		}
+		if dup && !uncertain {
+			// Nothing uncertain before: the certificate is attached to
+			// someone. One list, without waiting, tells whether it is this
+			// user (another call attached it since our list).
+			held, lerr := r.list()
+			if lerr == nil && shows(held) {
+				return holding(held, want), nil
+			}
+			if cerr := r.ctx.Err(); cerr != nil {
+				return nil, ended(err, cerr)
+			}
+			return nil, err
+		}
+		uncertain = true
+		held, seen, aerr := r.await(shows)
+		if aerr != nil {
+			if cerr := r.ctx.Err(); cerr != nil {
+				return nil, ended(err, cerr)
+			}
+			return nil, aerr
+		}
+		if seen {
+			return holding(held, want), nil
+		}
+		if dup {
+			// The window has passed and the user's list still does not
+			// show it: another user holds the certificate.
+			return nil, err
+		}
+		if ok, rerr := r.again(err); !ok {
+			return nil, rerr
+		}
 	}
-	var se *ServiceError
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.sentinel {
-	case nil:
-		var ae smithy.APIError
-		return !errors.As(err, &ae) // no answer at all; an unknown code is an answer
-	case ErrServiceFailure, ErrThrottling, ErrConcurrentModification:
-		return true
-	}
-	return false
 }

@@ -54,13 +54,13 @@ func allocatedPerCall(n int, f func()) uint64 {
 }
 
 // hugeBodyRefusers are the entry points that refuse a body too long for IAM.
-func hugeBodyRefusers(s *spy) []struct {
+func hugeBodyRefusers(s *double) []struct {
 	name   string
 	refuse func(body string) error
 } {
 	ctx := context.Background()
-	up := sigcert.NewUploader(s)
-	skip := sigcert.NewUploader(s, sigcert.SkipX509Checks())
+	up := newUploader(s)
+	skip := newUploader(s, sigcert.SkipX509Checks())
 	req := func(body string) sigcert.Request { return sigcert.Request{UserName: "Bob", CertificateBody: body} }
 	return []struct {
 		name   string
@@ -84,7 +84,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 	const size = 100 << 20
 	const bound = 64 << 10 // bytes allocated per refusal; the body is 1600 times that
 	body := hugeBody(size)
-	s := &spy{API: sigcerttest.NewFake("Bob")}
+	s := newDouble("Bob")
 	for _, r := range hugeBodyRefusers(s) {
 		t.Run(r.name, func(t *testing.T) {
 			err := r.refuse(body)
@@ -115,7 +115,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 			t.Logf("100 MiB refused with %d bytes in %v allocations", bytes, allocs)
 		})
 	}
-	if n := s.uploads.Load() + s.lists.Load() + s.updates.Load() + s.deletes.Load(); n != 0 {
+	if n := s.Calls(iamspec.OpUpload) + s.Calls(iamspec.OpList) + s.Calls(iamspec.OpUpdate) + s.Calls(iamspec.OpDelete); n != 0 {
 		t.Errorf("%d API calls for a refused body", n)
 	}
 }
@@ -125,7 +125,7 @@ func TestHugeBodyRefusedUnread(t *testing.T) {
 //
 //	go test ./sigcert -run '^$' -bench HugeBodyRefusal
 func BenchmarkHugeBodyRefusal(b *testing.B) {
-	s := &spy{API: sigcerttest.NewFake("Bob")}
+	s := newDouble("Bob")
 	for _, size := range []int{1 << 20, 100 << 20} {
 		body := hugeBody(size)
 		for _, r := range hugeBodyRefusers(s) {
@@ -231,9 +231,9 @@ func TestPrivateKeyRefusedUnquoted(t *testing.T) {
 	ctx := context.Background()
 	for _, kb := range keyBodies(t) {
 		t.Run(kb.name, func(t *testing.T) {
-			s := &spy{API: sigcerttest.NewFake("Bob")}
+			s := newDouble("Bob")
 			for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
-				up := sigcert.NewUploader(s, opts...)
+				up := newUploader(s, opts...)
 				req := sigcert.Request{UserName: "Bob", CertificateBody: kb.body}
 				calls := map[string]error{}
 				_, calls["Check"] = up.Check(req)
@@ -251,7 +251,7 @@ func TestPrivateKeyRefusedUnquoted(t *testing.T) {
 					}
 				}
 			}
-			if n := s.uploads.Load() + s.lists.Load() + s.updates.Load() + s.deletes.Load(); n != 0 {
+			if n := s.Calls(iamspec.OpUpload) + s.Calls(iamspec.OpList) + s.Calls(iamspec.OpUpdate) + s.Calls(iamspec.OpDelete); n != 0 {
 				t.Errorf("%d API calls for a body holding a private key", n)
 			}
 		})
@@ -274,7 +274,7 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 			srv := sigcerttest.NewServer("Bob")
 			t.Cleanup(srv.Close)
 			seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
-			up := sigcert.NewUploader(srv.Client(), sigcert.SkipX509Checks())
+			up := newUploader(srv.Client(), sigcert.SkipX509Checks())
 			req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 			calls := map[string]error{}
 			_, calls["Upload"] = up.Upload(ctx, req)
@@ -332,7 +332,7 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 				t.Cleanup(srv.Close)
 				seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
 				srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeMalformedCertificate, Message: msg})
-				err := call.f(sigcert.NewUploader(srv.Client()), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+				err := call.f(newUploader(srv.Client()), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 				name := call.name + " answered " + what
 				if !errors.Is(err, sigcert.ErrMalformedCertificate) {
 					t.Errorf("%s: err = %v", name, err)
@@ -359,9 +359,10 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 					srv := sigcerttest.NewServer("Bob")
 					t.Cleanup(srv.Close)
 					ids := seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive)
-					up := sigcert.NewUploader(srv.Client())
-					// Count 3 outlasts the SDK's retries of ServiceFailure.
-					fault := sigcerttest.Fault{Action: op, Code: code, Message: msg, Count: 3}
+					up := newUploader(srv.Client())
+					// Count 20 outlasts the SDK's retries of ServiceFailure
+					// and Rotate's retry budget.
+					fault := sigcerttest.Fault{Action: op, Code: code, Message: msg, Count: 20}
 					calls := map[string]error{}
 					srv.Inject(fault)
 					switch op {

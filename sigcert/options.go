@@ -1,6 +1,7 @@
 package sigcert
 
 import (
+	"context"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -11,25 +12,42 @@ import (
 // Option configures an Uploader.
 type Option func(*settings)
 
+// settings are an Uploader's options. The zero value is usable (a zero
+// Uploader's Check reads it): every field's zero means its default or off.
 type settings struct {
-	now      func() time.Time
+	clock    func() time.Time
 	skew     time.Duration
 	skipX509 bool
 	optFns   []func(*iam.Options)
 	cmRetry  Backoff
+
+	// The workflows' options (workflow.go).
+	retry          Backoff // zero Attempts: defaultRetry()
+	propagation    time.Duration
+	propagationSet bool // false: DefaultPropagationWait
+	wait           func(context.Context, time.Duration) error
+	observer       func(StepEvent)
 }
 
 func defaultSettings() settings {
-	return settings{now: time.Now, skew: validate.DefaultClockSkew}
+	return settings{clock: time.Now, skew: validate.DefaultClockSkew, retry: defaultRetry()}
+}
+
+// now reads the clock, time.Now when none is set.
+func (s *settings) now() time.Time {
+	if s.clock == nil {
+		return time.Now()
+	}
+	return s.clock()
 }
 
 // WithClock sets the clock that certificate validity is checked against,
 // like x509.VerifyOptions.CurrentTime. The default is time.Now. A nil now
-// keeps the default.
+// keeps the default. StepEvent durations are measured on it too.
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) {
 		if now != nil {
-			s.now = now
+			s.clock = now
 		}
 	}
 }

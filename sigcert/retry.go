@@ -10,7 +10,7 @@ import (
 
 // Backoff bounds a retry: at most Attempts calls in all, waiting a random
 // time (full jitter) up to Base·2ⁿ, capped at Max, between them. Attempts
-// below 1 count as 1; a zero Max means 20·Base.
+// below 1 count as 1; a zero Max means 20·Base; no wait exceeds 5 minutes.
 type Backoff struct {
 	Attempts int
 	Base     time.Duration
@@ -21,19 +21,31 @@ type Backoff struct {
 // ConcurrentModification, which the SDK's retryer does not retry, as b says.
 // Waits end early when ctx is done: the error then matches both the last
 // ConcurrentModification and the context's error. Off by default.
+//
+// It applies to the single calls (Upload, List, SetStatus, Delete). Inside
+// Ensure and Rotate it does not apply: their one retry budget (WithRetry)
+// covers ConcurrentModification with every other unknown outcome, so that
+// the two never multiply.
 func WithConcurrentModificationRetry(b Backoff) Option {
 	return func(s *settings) { s.cmRetry = b }
 }
 
-// delay returns the wait before retry n (0-based).
+// maxDelay caps any one wait, so that extreme Backoff values can neither
+// overflow nor stall a call for longer than a caller could mean.
+const maxDelay = 5 * time.Minute
+
+// delay returns the wait before retry n (0-based): a random time up to
+// Base·2ⁿ, capped at Max (20·Base when Max is zero) and at maxDelay.
 func (b Backoff) delay(n int) time.Duration {
+	base := min(max(b.Base, 0), maxDelay)
 	limit := b.Max
 	if limit <= 0 {
-		limit = 20 * b.Base
+		limit = 20 * base // cannot overflow: base <= maxDelay
 	}
-	d := b.Base
+	limit = min(limit, maxDelay)
+	d := base
 	for i := 0; i < n && d < limit; i++ {
-		d *= 2
+		d *= 2 // d < limit <= maxDelay before doubling: no overflow
 	}
 	d = min(d, limit)
 	if d <= 0 {

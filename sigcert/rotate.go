@@ -2,14 +2,9 @@ package sigcert
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-
-	"github.com/iamkit/signingcert/internal/iamspec"
 )
 
 // Previous says what Rotate does with the user's other certificates once
@@ -89,63 +84,6 @@ type Rotation struct {
 	Certificates []*Certificate
 }
 
-// RotateError reports a rotation that stopped part way, and the state it
-// left the user in. It unwraps to the failure, so errors.Is matches its
-// sentinel.
-type RotateError struct {
-	UserName string
-	// Done lists the steps that completed before the failure.
-	Done []Step
-	// Failed is the step that failed; its Action is "" if the failure came
-	// before any change (listing the user's certificates).
-	Failed Step
-	// Certificates is what the user holds now, listed after the failure,
-	// or, if that list failed too, as derived from the steps done
-	// (StateListed false). When the failure was the first list, nothing is
-	// known: Certificates is nil, and the message says so.
-	Certificates []*Certificate
-	StateListed  bool
-	// Err is the failure.
-	Err error
-
-	unlisted bool // the failure was the first list: the state is unknown
-}
-
-// Error implements the error interface.
-func (e *RotateError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "sigcert: rotate %s: ", userLabel(e.UserName))
-	if e.Failed.Action != "" {
-		fmt.Fprintf(&b, "%s failed: ", e.Failed)
-	}
-	b.WriteString(strings.TrimPrefix(e.Err.Error(), "sigcert: "))
-	if len(e.Done) == 0 {
-		b.WriteString("; nothing was changed")
-	} else {
-		b.WriteString("; done before the failure: ")
-		for i, s := range e.Done {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(s.String())
-		}
-	}
-	switch {
-	case e.StateListed:
-		b.WriteString("; the user now holds: ")
-	case e.unlisted:
-		b.WriteString("; could not list the user's certificates")
-		return b.String()
-	default:
-		b.WriteString("; the user should now hold (could not list): ")
-	}
-	b.WriteString(describe(e.Certificates))
-	return b.String()
-}
-
-// Unwrap returns Err.
-func (e *RotateError) Unwrap() error { return e.Err }
-
 // Rotate puts a new certificate on the user the way IAM's quota of two is
 // designed for: upload the new one, then retire the old ones.
 //
@@ -156,13 +94,23 @@ func (e *RotateError) Unwrap() error { return e.Err }
 //     it attached and goes on; if it was left Inactive, it is activated).
 //  4. Deactivate or delete the others, as policy.Previous says.
 //
-// A completed rotation returns every step taken. A failure returns a
-// *RotateError naming the steps done, the step that failed, and what the user
-// holds now. Rotate never deletes an Active certificate unless the policy
-// allows it, so a user who had an Active certificate still has one. A delete
-// answered NoSuchEntity counts as done if the user's certificates, listed
-// afresh, confirm it is gone: that is how the SDK's retry of a delete whose
-// response was lost ends.
+// The steps are decided by the code PlanRotate runs, so a plan made on an
+// unchanged account is what Rotate does. A completed rotation returns every
+// step taken. A failure returns a *RotateError naming the steps done, the
+// step that failed, and what the user holds now. Rotate never deletes an
+// Active certificate unless the policy allows it, and it activates the new
+// certificate before retiring an old one, so a user who had an Active
+// certificate still has one.
+//
+// Each write whose answer leaves its outcome unknown is confirmed by listing
+// over the propagation window before it is sent again, within the call's one
+// retry budget, as in Ensure. A delete answered NoSuchEntity counts as done
+// when an earlier attempt's outcome was unknown, or when the user's list,
+// taken afresh, confirms the certificate is gone.
+//
+// Bounds, whatever the options, with A the retry attempts (at most 4): at
+// most A uploads, A+3 writes (7), each one HTTP request, and 8A+26 list
+// calls (58), each at most 3 HTTP requests. Locking is as for Ensure.
 func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy) (*Rotation, error) {
 	if err := u.ready(ctx, "Rotate"); err != nil {
 		return nil, err
@@ -171,167 +119,169 @@ func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy)
 	if err != nil {
 		return nil, err
 	}
-	defer u.locks.lock(req.UserName)()
-
-	r := &rotation{u: u, ctx: ctx, user: req.UserName}
-	held, err := u.List(ctx, req.UserName)
+	r := u.newRun(ctx, "Rotate", req.UserName)
+	unlock, err := r.lock()
 	if err != nil {
-		return nil, &RotateError{UserName: req.UserName, Err: err, unlisted: true}
+		return nil, &RotateError{UserName: req.UserName, Err: err}
 	}
-	r.state = held
+	defer unlock()
+	held, err := r.look()
+	if err != nil {
+		return nil, &RotateError{UserName: req.UserName, Err: err}
+	}
 	want := identity(req.CertificateBody, parsed)
-	newIdx := slices.IndexFunc(held, func(c *Certificate) bool { return identity(c.CertificateBody, c.X509) == want })
-
-	var fresh *Certificate
-	if newIdx >= 0 {
-		fresh = held[newIdx]
-		if fresh.Status != types.StatusTypeActive {
-			if err := r.setStatus(fresh, types.StatusTypeActive, "the new certificate was attached but not Active"); err != nil {
-				return nil, err
+	steps, err := decideRotate(held, want, policy)
+	if err != nil {
+		return nil, refusal(req.UserName, held, err)
+	}
+	rot := &rotation{run: r, state: held}
+	for _, s := range steps {
+		var err error
+		switch s.Action {
+		case ActionUpload:
+			var c *Certificate
+			if c, err = rot.upload(s, req, parsed, want); err == nil && !isActive(c) {
+				// Found attached but not Active (an earlier run's upload
+				// that a stale list hid): activate it before any retiring.
+				err = rot.setStatus(PlanStep{Action: ActionActivate, CertificateID: c.CertificateID, Reason: reasonNotActive})
 			}
+		case ActionActivate, ActionDeactivate:
+			err = rot.setStatus(s)
+		case ActionDelete:
+			err = rot.delete(s)
 		}
-	} else {
-		if len(held) >= iamspec.CertificatesPerUser {
-			victim := roomVictim(held, policy.DeleteActiveForRoom)
-			if victim == nil {
-				return nil, r.fail(Step{}, fmt.Errorf("%w: the user holds %d Active certificates and the policy does not allow deleting one to make room",
-					ErrLimitExceeded, len(held)))
-			}
-			if err := r.delete(victim, "make room under the quota of "+fmt.Sprint(iamspec.CertificatesPerUser)); err != nil {
-				return nil, err
-			}
-		}
-		c, _, err := u.ensureLocked(ctx, req, parsed)
-		step := Step{Action: ActionUpload, Why: "the new certificate"}
 		if err != nil {
-			return nil, r.fail(step, err)
-		}
-		step.CertificateID = c.CertificateID
-		r.done = append(r.done, step)
-		r.state = append(r.state, c)
-		fresh = c
-	}
-
-	for _, old := range slices.Clone(r.state) {
-		if old.CertificateID == fresh.CertificateID {
-			continue
-		}
-		switch policy.Previous {
-		case DeactivatePrevious:
-			if old.Status == types.StatusTypeActive {
-				if err := r.setStatus(old, types.StatusTypeInactive, "retire the previous certificate"); err != nil {
-					return nil, err
-				}
-			}
-		case DeletePrevious:
-			if err := r.delete(old, "retire the previous certificate"); err != nil {
-				return nil, err
-			}
+			return nil, err
 		}
 	}
-	return &Rotation{New: fresh, Steps: r.done, Certificates: r.state}, nil
+	return &Rotation{New: holding(rot.state, want), Steps: rot.done, Certificates: rot.state}, nil
 }
 
 // rotation is the state of one Rotate call.
 type rotation struct {
-	u     *Uploader
-	ctx   context.Context
-	user  string
+	*run
 	state []*Certificate // what the user holds, as far as this rotation knows
 	done  []Step
 }
 
-func (r *rotation) delete(c *Certificate, why string) error {
-	step := Step{Action: ActionDelete, CertificateID: c.CertificateID, Why: why}
-	if err := r.u.Delete(r.ctx, r.user, c.CertificateID); err != nil {
-		if !errors.Is(err, ErrNoSuchEntity) || r.ctx.Err() != nil {
-			return r.fail(step, err)
+func (r *rotation) upload(s PlanStep, req Request, parsed *x509.Certificate, want string) (*Certificate, error) {
+	var got *Certificate
+	_, err := r.step(s, func() (string, error) {
+		c, err := r.attach(req, parsed, want)
+		if err != nil {
+			return "", err
 		}
-		// The SDK retries a delete whose response was lost, and the retry
-		// finds the certificate gone: if the user's list confirms it, the
-		// step is done.
-		now, lerr := r.u.List(r.ctx, r.user)
-		if lerr != nil || slices.ContainsFunc(now, func(x *Certificate) bool { return x.CertificateID == c.CertificateID }) {
-			return r.failListed(step, err, now, lerr == nil)
-		}
+		got = c
+		return c.CertificateID, nil
+	})
+	if err != nil {
+		return nil, r.fail(s, err)
 	}
-	r.done = append(r.done, step)
-	r.state = slices.DeleteFunc(r.state, func(x *Certificate) bool { return x.CertificateID == c.CertificateID })
+	r.finish(s, got.CertificateID)
+	if !holdsID(r.state, got.CertificateID) {
+		r.state = append(r.state, got)
+	}
+	return got, nil
+}
+
+func (r *rotation) setStatus(s PlanStep) error {
+	status := statusAfter(s.Action)
+	_, err := r.step(s, func() (string, error) {
+		return s.CertificateID, r.write(
+			func() error { return r.u.setStatus(r.ctx, r.user, s.CertificateID, status, r.optFns, false) },
+			func(held []*Certificate) bool { return hasStatus(held, s.CertificateID, status) },
+			false)
+	})
+	if err != nil {
+		return r.fail(s, err)
+	}
+	r.finish(s, s.CertificateID)
+	r.state = withStatus(r.state, s.CertificateID, status)
 	return nil
 }
 
-func (r *rotation) setStatus(c *Certificate, status types.StatusType, why string) error {
-	step := Step{Action: ActionDeactivate, CertificateID: c.CertificateID, Why: why}
-	if status == types.StatusTypeActive {
-		step.Action = ActionActivate
+func (r *rotation) delete(s PlanStep) error {
+	_, err := r.step(s, func() (string, error) {
+		return s.CertificateID, r.write(
+			func() error { return r.u.delete(r.ctx, r.user, s.CertificateID, r.optFns, false) },
+			func(held []*Certificate) bool { return !holdsID(held, s.CertificateID) },
+			true)
+	})
+	if err != nil {
+		return r.fail(s, err)
 	}
-	if err := r.u.SetStatus(r.ctx, r.user, c.CertificateID, status); err != nil {
-		return r.fail(step, err)
-	}
-	r.done = append(r.done, step)
-	for i, x := range r.state {
-		if x.CertificateID == c.CertificateID {
-			cp := *x
-			cp.Status = status
-			r.state[i] = &cp
+	r.finish(s, s.CertificateID)
+	r.state = removeID(r.state, s.CertificateID)
+	return nil
+}
+
+// finish records step s as done.
+func (r *rotation) finish(s PlanStep, id string) {
+	r.done = append(r.done, Step{Action: s.Action, CertificateID: id, Why: s.Reason})
+}
+
+// write sends one update or delete, and resolves an answer that leaves its
+// outcome unknown by listing until applied says the change shows, sending
+// again only if it does not, within the budget. gone marks a delete, whose
+// NoSuchEntity means done when confirmed.
+func (r *run) write(send func() error, applied func([]*Certificate) bool, gone bool) error {
+	uncertain := false
+	for {
+		err := send()
+		if err == nil {
+			return nil
+		}
+		if cerr := r.ctx.Err(); cerr != nil {
+			return ended(err, cerr)
+		}
+		if gone && errors.Is(err, ErrNoSuchEntity) {
+			if uncertain {
+				return nil // an earlier attempt of ours deleted it
+			}
+			if held, lerr := r.list(); lerr == nil && applied(held) {
+				return nil // someone else deleted it: the state is as wanted
+			}
+			if cerr := r.ctx.Err(); cerr != nil {
+				return ended(err, cerr)
+			}
+			return err
+		}
+		if !OutcomeUnknown(err) {
+			return err
+		}
+		uncertain = true
+		_, seen, aerr := r.await(applied)
+		if aerr != nil {
+			if cerr := r.ctx.Err(); cerr != nil {
+				return ended(err, cerr)
+			}
+			return aerr
+		}
+		if seen {
+			return nil
+		}
+		if ok, rerr := r.again(err); !ok {
+			return rerr
 		}
 	}
-	return nil
 }
 
 // fail builds the RotateError for a failed step, listing the user's
-// certificates afresh to report the state exactly.
-func (r *rotation) fail(step Step, err error) error {
+// certificates afresh (one request) to report the state exactly.
+func (r *rotation) fail(s PlanStep, err error) error {
+	e := &RotateError{UserName: r.user, Done: r.done, Err: err, Certificates: r.state, State: RotateStateDerived,
+		Failed: Step{Action: s.Action, CertificateID: s.CertificateID, Why: s.Reason}}
 	if r.ctx.Err() == nil {
-		if now, lerr := r.u.List(r.ctx, r.user); lerr == nil {
-			return r.failListed(step, err, now, true)
+		if now, lerr := r.list(); lerr == nil {
+			e.Certificates, e.State = now, RotateStateListed
 		}
 	}
-	return r.failListed(step, err, nil, false)
-}
-
-// failListed builds the RotateError for a failed step, given the user's
-// certificates as just listed (listed true) or not.
-func (r *rotation) failListed(step Step, err error, now []*Certificate, listed bool) error {
-	e := &RotateError{UserName: r.user, Done: r.done, Failed: step, Err: err, Certificates: r.state}
-	if listed {
-		e.Certificates, e.StateListed = now, true
-	}
+	e.StateListed = e.State == RotateStateListed
 	return e
 }
 
-// roomVictim picks the certificate to delete to make room: the oldest
-// Inactive one, else the oldest Active one if allowed.
-func roomVictim(held []*Certificate, deleteActive bool) *Certificate {
-	var victim *Certificate
-	for _, c := range held {
-		if c.Status == types.StatusTypeActive && !deleteActive {
-			continue
-		}
-		switch {
-		case victim == nil,
-			victim.Status == types.StatusTypeActive && c.Status != types.StatusTypeActive,
-			(victim.Status == types.StatusTypeActive) == (c.Status == types.StatusTypeActive) && c.UploadDate.Before(victim.UploadDate):
-			victim = c
-		}
-	}
-	return victim
-}
-
-func userLabel(user string) string {
-	if user == "" {
-		return "(the caller's own user)"
-	}
-	return user
-}
-
-func describe(certs []*Certificate) string {
-	if len(certs) == 0 {
-		return "no certificates"
-	}
-	parts := make([]string, len(certs))
-	for i, c := range certs {
-		parts[i] = fmt.Sprintf("%s (%s)", c.CertificateID, c.Status)
-	}
-	return strings.Join(parts, ", ")
+// refusal is the RotateError of a rotation that changed nothing because the
+// decision refused, with the user's certificates as just listed.
+func refusal(user string, held []*Certificate, err error) error {
+	return &RotateError{UserName: user, Err: err, Certificates: held, State: RotateStateListed, StateListed: true}
 }

@@ -31,7 +31,7 @@ func TestSDKOverHTTPErrorMapping(t *testing.T) {
 			srv := sigcerttest.NewServer("Bob")
 			defer srv.Close()
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: tc.code, Count: 3, Message: "injected"})
-			_, err := sigcert.NewUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
+			_, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 			matchesOnly(t, err, tc.sentinel)
 
 			if tc.typed != nil {
@@ -74,7 +74,7 @@ func TestSDKRetriesServiceFailure(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: "ServiceFailure", Count: 2})
-	c, err := sigcert.NewUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	c, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
 	if err != nil {
 		t.Fatalf("Upload after two ServiceFailures: %v", err)
 	}
@@ -92,7 +92,7 @@ func TestSDKRetriesServiceFailure(t *testing.T) {
 	srv2 := sigcerttest.NewServer("Bob")
 	defer srv2.Close()
 	srv2.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: "ServiceFailure"})
-	up := sigcert.NewUploader(srv2.Client(), sigcert.WithAPIOptions(func(o *iam.Options) { o.RetryMaxAttempts = 1 }))
+	up := newUploader(srv2.Client(), sigcert.WithAPIOptions(func(o *iam.Options) { o.RetryMaxAttempts = 1 }))
 	if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}); !errors.Is(err, sigcert.ErrServiceFailure) {
 		t.Errorf("err = %v, want ErrServiceFailure", err)
 	}
@@ -107,7 +107,7 @@ func TestSDKOverHTTPMalformedEcho(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	body := certgen.Expired().PEM
-	_, err := sigcert.NewUploader(srv.Client(), sigcert.SkipX509Checks()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
+	_, err := newUploader(srv.Client(), sigcert.SkipX509Checks()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 	if !errors.Is(err, sigcert.ErrMalformedCertificate) {
 		t.Fatalf("err = %v, want ErrMalformedCertificate from the endpoint", err)
 	}
@@ -126,7 +126,7 @@ func TestSDKOverHTTPTransportAndCancel(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Drop: true, Count: 3})
-	_, err := sigcert.NewUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	_, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
 	var se *sigcert.ServiceError
 	if !errors.As(err, &se) || se.Code != "" || se.StatusCode != 0 {
 		t.Fatalf("dropped connections: err = %#v", err)
@@ -138,7 +138,7 @@ func TestSDKOverHTTPTransportAndCancel(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = sigcert.NewUploader(srv.Client()).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	_, err = newUploader(srv.Client()).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
 	}

@@ -5,11 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"fmt"
 	"time"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/iamkit/signingcert/internal/iamspec"
@@ -97,65 +94,6 @@ func (u *Uploader) Upload(ctx context.Context, req Request) (*Certificate, error
 		return nil, err
 	}
 	describeSent(c, p)
-	return c, nil
-}
-
-// upload makes the call for a request that passed pre-flight.
-func (u *Uploader) upload(ctx context.Context, req Request, parsed *x509.Certificate, optFns []func(*iam.Options)) (*Certificate, error) {
-	in := &iam.UploadSigningCertificateInput{CertificateBody: &req.CertificateBody, UserName: optional(req.UserName)}
-	out, err := withCMRetry(ctx, &u.s, func() (*iam.UploadSigningCertificateOutput, error) {
-		out, err := u.api.UploadSigningCertificate(ctx, in, optFns...)
-		if err != nil {
-			return nil, serviceError(iamspec.OpUpload, err, req.CertificateBody)
-		}
-		return out, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if out == nil || out.Certificate == nil {
-		return nil, fmt.Errorf("%w: %s returned no certificate", ErrIncompleteResponse, iamspec.OpUpload)
-	}
-	c, err := fromSDK(out.Certificate)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", iamspec.OpUpload, err)
-	}
-	c.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-	if parsed != nil {
-		c.X509 = parsed
-		c.Fingerprint = Fingerprint(parsed)
-	}
-	return c, nil
-}
-
-// fromSDK converts the SDK's certificate, refusing one without the fields
-// IAM documents as required.
-func fromSDK(sc *types.SigningCertificate) (*Certificate, error) {
-	var missing []string
-	if sc.UserName == nil || *sc.UserName == "" {
-		missing = append(missing, iamspec.FieldUserName)
-	}
-	if sc.CertificateId == nil || *sc.CertificateId == "" {
-		missing = append(missing, iamspec.FieldCertificateID)
-	}
-	if sc.CertificateBody == nil || *sc.CertificateBody == "" {
-		missing = append(missing, iamspec.FieldCertificateBody)
-	}
-	if sc.Status == "" {
-		missing = append(missing, iamspec.FieldStatus)
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: certificate lacks %v", ErrIncompleteResponse, missing)
-	}
-	c := &Certificate{
-		UserName:        *sc.UserName,
-		CertificateID:   *sc.CertificateId,
-		CertificateBody: *sc.CertificateBody,
-		Status:          sc.Status,
-	}
-	if sc.UploadDate != nil {
-		c.UploadDate = *sc.UploadDate
-	}
 	return c, nil
 }
 

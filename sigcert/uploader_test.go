@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/validate"
 )
@@ -27,15 +28,15 @@ func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
 	c := certgen.Valid()
 	body := "\r\n  " + c.CRLF() + "\n\n"
 	for _, user := range []string{"", "Bob+Alice=x,y.z@w-_1"} {
-		m := &mockAPI{}
-		got, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
+		m := mock(nil)
+		got, err := newUploader(m).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
 		if err != nil {
 			t.Fatalf("user %q: Upload: %v", user, err)
 		}
-		if m.calls() != 1 {
-			t.Fatalf("user %q: %d API calls, want 1", user, m.calls())
+		if m.Calls(iamspec.OpUpload) != 1 {
+			t.Fatalf("user %q: %d API calls, want 1", user, m.Calls(iamspec.OpUpload))
 		}
-		in := m.uploads[0]
+		in := m.Uploads()[0]
 		if in.CertificateBody == nil || *in.CertificateBody != body {
 			t.Errorf("user %q: body sent differs from body given", user)
 		}
@@ -57,7 +58,7 @@ func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
 
 func TestUploadResultFields(t *testing.T) {
 	c := certgen.Valid()
-	got, err := sigcert.NewUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
+	got, err := newUploader(mock(nil)).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,12 +87,12 @@ func TestUploadAcceptsKeyTypesAndLayouts(t *testing.T) {
 	bodies["no final newline"] = strings.TrimSuffix(c.PEM, "\n")
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
-			m := &mockAPI{}
-			if _, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err != nil {
+			m := mock(nil)
+			if _, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err != nil {
 				t.Fatalf("Upload: %v", err)
 			}
-			if m.calls() != 1 {
-				t.Errorf("%d API calls, want 1", m.calls())
+			if m.Calls(iamspec.OpUpload) != 1 {
+				t.Errorf("%d API calls, want 1", m.Calls(iamspec.OpUpload))
 			}
 		})
 	}
@@ -123,10 +124,10 @@ func TestUploadPreflightRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := &mockAPI{}
-			_, err := sigcert.NewUploader(m).Upload(context.Background(), tt.req)
-			if m.calls() != 0 {
-				t.Fatalf("API called %d times on a refusal", m.calls())
+			m := mock(nil)
+			_, err := newUploader(m).Upload(context.Background(), tt.req)
+			if m.Calls(iamspec.OpUpload) != 0 {
+				t.Fatalf("API called %d times on a refusal", m.Calls(iamspec.OpUpload))
 			}
 			if !errors.Is(err, tt.iamErr) || !errors.Is(err, tt.reason) {
 				t.Fatalf("err = %v; want errors.Is %v and %v", err, tt.iamErr, tt.reason)
@@ -157,12 +158,12 @@ func TestPrivateKeyNeverSentOrEchoed(t *testing.T) {
 	c := certgen.Valid()
 	keyLine := strings.Split(c.KeyPEM, "\n")[1] // a line of the key's base64
 	for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
-		m := &mockAPI{}
-		_, err := sigcert.NewUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.WithKeyAppended()})
+		m := mock(nil)
+		_, err := newUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.WithKeyAppended()})
 		if !errors.Is(err, validate.ErrPrivateKey) || !errors.Is(err, sigcert.ErrMalformedCertificate) {
 			t.Fatalf("err = %v, want ErrPrivateKey", err)
 		}
-		if m.calls() != 0 {
+		if m.Calls(iamspec.OpUpload) != 0 {
 			t.Errorf("a body with a private key was sent")
 		}
 		if strings.Contains(err.Error(), keyLine) {
@@ -190,7 +191,7 @@ func TestClockAndSkew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := sigcert.NewUploader(&mockAPI{}, tt.opts...).Upload(context.Background(), sigcert.Request{CertificateBody: tt.body})
+			_, err := newUploader(mock(nil), tt.opts...).Upload(context.Background(), sigcert.Request{CertificateBody: tt.body})
 			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
 				t.Errorf("err = %v, want %v", err, tt.want)
 			}
@@ -199,7 +200,7 @@ func TestClockAndSkew(t *testing.T) {
 }
 
 func TestSkipX509ChecksKeepsConstraints(t *testing.T) {
-	up := sigcert.NewUploader(&mockAPI{}, sigcert.SkipX509Checks())
+	up := newUploader(mock(nil), sigcert.SkipX509Checks())
 	got, err := up.Upload(context.Background(), sigcert.Request{CertificateBody: "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"})
 	if err != nil {
 		t.Fatalf("unparsable PEM with SkipX509Checks: %v", err)
@@ -269,8 +270,8 @@ func TestServiceErrorMapping(t *testing.T) {
 		for vname, sdkErr := range variants {
 			t.Run(tc.code+"/"+vname, func(t *testing.T) {
 				wrapped := &smithy.OperationError{ServiceID: "IAM", OperationName: "UploadSigningCertificate", Err: sdkErr}
-				m := &mockAPI{upload: failWith(wrapped)}
-				_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+				m := mock(failWith(wrapped))
+				_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 				matchesOnly(t, err, tc.sentinel)
 				var se *sigcert.ServiceError
 				if !errors.As(err, &se) {
@@ -293,8 +294,8 @@ func TestServiceErrorMapping(t *testing.T) {
 }
 
 func TestTypedErrorReachable(t *testing.T) {
-	m := &mockAPI{upload: failWith(&types.DuplicateCertificateException{Message: strPtr("already used")})}
-	_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+	m := mock(failWith(&types.DuplicateCertificateException{Message: strPtr("already used")}))
+	_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
 	var dup *types.DuplicateCertificateException
 	if !errors.Is(err, sigcert.ErrDuplicateCertificate) || !errors.As(err, &dup) {
 		t.Fatalf("err = %v: want ErrDuplicateCertificate and *types.DuplicateCertificateException", err)
@@ -307,7 +308,7 @@ func TestTypedErrorReachable(t *testing.T) {
 func TestUnknownCodeAndContextErrors(t *testing.T) {
 	body := certgen.Valid().PEM
 	unknown := &smithy.GenericAPIError{Code: "SomethingNew", Message: "m"}
-	_, err := sigcert.NewUploader(&mockAPI{upload: failWith(unknown)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+	_, err := newUploader(mock(failWith(unknown))).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 	matchesOnly(t, err, nil)
 	var ae smithy.APIError
 	if !errors.As(err, &ae) || ae.ErrorCode() != "SomethingNew" {
@@ -315,7 +316,7 @@ func TestUnknownCodeAndContextErrors(t *testing.T) {
 	}
 	for _, ctxErr := range []error{context.Canceled, context.DeadlineExceeded} {
 		sdkErr := &smithy.OperationError{ServiceID: "IAM", OperationName: "UploadSigningCertificate", Err: &smithy.CanceledError{Err: ctxErr}}
-		_, err := sigcert.NewUploader(&mockAPI{upload: failWith(sdkErr)}).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+		_, err := newUploader(mock(failWith(sdkErr))).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 		if !errors.Is(err, ctxErr) {
 			t.Errorf("err = %v, want errors.Is %v", err, ctxErr)
 		}
@@ -333,8 +334,8 @@ func TestErrorMessageNeverContainsBody(t *testing.T) {
 			&smithy.GenericAPIError{Code: "InvalidCertificate", Message: "bad: " + body + " (see docs)"},
 			&smithy.GenericAPIError{Code: "InvalidCertificate", Message: "bad: " + strings.ReplaceAll(body, "\n", " ")},
 		} {
-			m := &mockAPI{upload: failWith(sdkErr)}
-			_, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
+			m := mock(failWith(sdkErr))
+			_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -371,8 +372,8 @@ func TestIncompleteResponse(t *testing.T) {
 	}
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
-			m := &mockAPI{upload: func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) { return out, nil }}
-			got, err := sigcert.NewUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+			m := mock(func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) { return out, nil })
+			got, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
 			if got != nil || !errors.Is(err, sigcert.ErrIncompleteResponse) {
 				t.Errorf("got %v, %v; want nil, ErrIncompleteResponse", got, err)
 			}
@@ -383,10 +384,10 @@ func TestIncompleteResponse(t *testing.T) {
 func TestMisuseReturnsErrors(t *testing.T) {
 	body := certgen.Valid().PEM
 	//lint:ignore SA1012 a nil Context is the misuse under test
-	if _, err := sigcert.NewUploader(&mockAPI{}).Upload(nil, sigcert.Request{CertificateBody: body}); err == nil { //nolint:staticcheck
+	if _, err := newUploader(mock(nil)).Upload(nil, sigcert.Request{CertificateBody: body}); err == nil { //nolint:staticcheck
 		t.Error("nil Context: want an error")
 	}
-	if _, err := sigcert.NewUploader(nil).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err == nil {
+	if _, err := newUploader(nil).Upload(context.Background(), sigcert.Request{CertificateBody: body}); err == nil {
 		t.Error("nil API: want an error")
 	}
 	var zero *sigcert.Uploader
@@ -396,8 +397,8 @@ func TestMisuseReturnsErrors(t *testing.T) {
 }
 
 func TestUploaderConcurrentUse(t *testing.T) {
-	m := &mockAPI{}
-	up := sigcert.NewUploader(m)
+	m := mock(nil)
+	up := newUploader(m)
 	good, expired := certgen.Valid().PEM, certgen.Expired().PEM
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
@@ -420,8 +421,8 @@ func TestUploaderConcurrentUse(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if m.calls() != 32 {
-		t.Errorf("%d API calls, want 32", m.calls())
+	if m.Calls(iamspec.OpUpload) != 32 {
+		t.Errorf("%d API calls, want 32", m.Calls(iamspec.OpUpload))
 	}
 }
 
@@ -446,7 +447,7 @@ func TestCodeInvertsSentinelFor(t *testing.T) {
 	if got := sigcert.Code(sigcert.ErrAccessDenied); got != "AccessDenied" {
 		t.Errorf("Code(ErrAccessDenied) = %q", got)
 	}
-	_, err := sigcert.NewUploader(&mockAPI{}).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
+	_, err := newUploader(mock(nil)).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
 	if got := sigcert.Code(err); got != "MalformedCertificate" {
 		t.Errorf("Code(pre-flight expiry) = %q, want MalformedCertificate", got)
 	}

@@ -5,19 +5,23 @@ import (
 	"testing"
 
 	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 )
 
 // Pre-flight allows whitespace before the BEGIN line, indentation included,
+
 // and IAM stores the body as sent. List must parse such a body too, or
+
 // Ensure and Rotate do not recognise the certificate they uploaded and send
+
 // it again: DuplicateCertificate, and an error while it is attached.
 func TestIndentedBodyIsRecognisedOnceStored(t *testing.T) {
 	c := certgen.Valid()
 	for _, body := range []string{"\n  " + c.PEM, "\t" + c.PEM, "  " + c.CRLF()} {
 		forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-			s := &spy{API: ep}
-			up := sigcert.NewUploader(s)
+			s := wrap(ep)
+			up := newUploader(s)
 			req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 			first, err := up.Ensure(context.Background(), req)
 			if err != nil {
@@ -41,7 +45,7 @@ func TestIndentedBodyIsRecognisedOnceStored(t *testing.T) {
 			if again.CertificateID != first.CertificateID || r.New.CertificateID != first.CertificateID || len(r.Steps) != 0 {
 				t.Errorf("Ensure %s, again %s, Rotate %s with steps %v", first.CertificateID, again.CertificateID, r.New.CertificateID, r.Steps)
 			}
-			if n := s.uploads.Load(); n != 1 {
+			if n := s.Calls(iamspec.OpUpload); n != 1 {
 				t.Errorf("%d uploads, want 1", n)
 			}
 		})
