@@ -54,10 +54,7 @@ func (u *Uploader) preflight(req Request) (*validate.Parsed, error) {
 		}
 		return nil, nil
 	}
-	opts := validate.CertificateOptions{ClockSkew: s.skew}
-	if s.now != nil {
-		opts.CurrentTime = s.now()
-	}
+	opts := validate.CertificateOptions{ClockSkew: s.skew, CurrentTime: s.now()}
 	p, err := validate.Parse(req.CertificateBody, opts)
 	if err != nil {
 		return nil, preflightError(err)

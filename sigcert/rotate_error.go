@@ -78,7 +78,7 @@ func (e *RotateError) Error() string {
 	if e.Err == nil {
 		b.WriteString("failed")
 	} else {
-		b.WriteString(strings.TrimPrefix(e.Err.Error(), "sigcert: "))
+		b.WriteString(Detail(e.Err))
 	}
 	if len(e.Done) == 0 {
 		b.WriteString("; nothing was changed")

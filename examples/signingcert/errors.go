@@ -177,16 +177,12 @@ func cause(err error) string {
 	return oneLine(strings.Join(strings.Fields(msg), " "))
 }
 
-// errorText is err's message without the packages' prefixes ("sigcert: ",
-// "validate: "), which say nothing to someone at a shell and which a
-// RotateError repeats for the error it wraps. It is the one place the CLI
-// edits a message: when sigcert offers the prefix-free text itself
-// (sigcert.Detail), this function becomes a call to it.
+// errorText is err's message without the library's prefix ("sigcert: ",
+// "validate: "), which says nothing to someone at a shell: the CLI puts its
+// own "signingcert COMMAND: " in front. sigcert builds the prefix-free text
+// itself, so the CLI never edits a message.
 func errorText(err error) string {
-	msg := err.Error()
-	msg = strings.ReplaceAll(msg, "sigcert: ", "")
-	msg = strings.ReplaceAll(msg, "refused before sending: validate: ", "refused before sending: ")
-	return strings.TrimPrefix(msg, "validate: ")
+	return sigcert.Detail(err)
 }
 
 // unknownOutcome is what a line about a request with no answer adds for an
