@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
@@ -94,15 +97,16 @@ func newApplyCmd(e *env) *cobra.Command {
 		}
 
 		ctx := cmd.Context()
-		s, err := a.connect(ctx, e, opts...)
+		cfg, err := a.loadConfig(ctx, e)
 		if err != nil {
 			return a.explain(err)
 		}
 		out := newApplyOutput(len(entries))
 		show := newApplyProgress(e, len(entries))
 		r := &fleet.Runner{
-			API:         s.client,
+			API:         a.client(cfg),
 			Options:     append(opts, cmRetry),
+			Retryer:     fleetRetryer(cfg.RetryMaxAttempts),
 			Concurrency: workers,
 			Rate:        rate,
 			Burst:       1,
@@ -130,10 +134,11 @@ func newApplyCmd(e *env) *cobra.Command {
 		if err := o.print(e.stdout, out, out.table); err != nil {
 			return err
 		}
+		failed := out.failures(e.stderr)
 		if runErr != nil {
 			return runErr // interrupted: the rest is not_run
 		}
-		return out.failures(e.stderr)
+		return failed
 	})
 	a.register(cmd)
 	o.register(cmd)
@@ -150,6 +155,18 @@ func newApplyCmd(e *env) *cobra.Command {
 // (awsFlags.connect): IAM's ConcurrentModification is safe to retry, and the
 // SDK does not. The Runner builds its own Uploader, so it is given again.
 var cmRetry = sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second})
+
+// fleetRetryer is the Runner's one retryer: the SDK's adaptive mode, which
+// slows every call down when IAM answers Throttling, with the attempts the
+// configuration asks for (AWS_MAX_ATTEMPTS, the profile's max_attempts) as
+// the other commands honour them; 0 keeps the SDK's default of 3.
+func fleetRetryer(maxAttempts int) aws.Retryer {
+	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		if maxAttempts > 0 {
+			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) { so.MaxAttempts = maxAttempts })
+		}
+	})
+}
 
 // reportManifest prints a refused manifest: one error line, then every
 // problem on its own line, escaped.
@@ -231,7 +248,7 @@ func (out *applyOutput) add(e fleet.Entry, res fleet.Result) {
 		r.Steps = stepsOf(res.Report.Done)
 	}
 	if res.Err != nil && res.Status == fleet.Failed {
-		r.ErrorCode, r.Error = errorName(res.Err), cause(res.Err)
+		r.ErrorCode, r.Error = errorName(res.Err), errorMessage(res.Err)
 		out.errs[res.Index] = res.Err
 	}
 	out.Results[res.Index] = r
@@ -301,7 +318,7 @@ func (out *applyOutput) failures(w io.Writer) error {
 			continue
 		}
 		r := out.Results[i]
-		fmt.Fprintln(w, errorLine("apply", fmt.Errorf("%s (%s): %w", r.Entry, r.UserName, err)))
+		fmt.Fprintln(w, entryErrorLine("apply", fmt.Sprintf("%s (%s)", r.Entry, oneLine(r.UserName)), err))
 		if exitCode(err) == exitOther {
 			code = exitOther
 		} else if code == exitOK {
@@ -312,6 +329,18 @@ func (out *applyOutput) failures(w io.Writer) error {
 		return nil
 	}
 	return &reportedError{code: code}
+}
+
+// errorMessage is errorLine's text for err without its prefix and name.
+func errorMessage(err error) string {
+	return strings.TrimPrefix(errorLine("", err), "signingcert: "+errorName(err)+": ")
+}
+
+// entryErrorLine is errorLine with what failed (an entry, a user) named
+// after the error's name: errorLine's own message for a timeout or a
+// failed send would drop anything wrapped around the error.
+func entryErrorLine(cmd, what string, err error) string {
+	return fmt.Sprintf("signingcert %s: %s: %s: %s", cmd, errorName(err), what, errorMessage(err))
 }
 
 // applyProgress shows the run's progress: a bar on a terminal, else one

@@ -48,9 +48,10 @@ func newAuditCmd(e *env) *cobra.Command {
 		o      outFlags
 		users  []string
 		within string
+		rate   float64
 	)
 	cmd := &cobra.Command{
-		Use:   "audit [--user-name NAME]... [--expiring-within DURATION]",
+		Use:   "audit [--user-name NAME]... [--expiring-within DURATION] [--rate R]",
 		Short: "Report certificates expiring soon or breaking policy; exit 1 if any",
 		Long:  auditLong,
 	}
@@ -67,8 +68,17 @@ func newAuditCmd(e *env) *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if rate < 0 || math.IsNaN(rate) || math.IsInf(rate, 0) {
+			return usagef("--rate must be 0 (no fixed rate) or a number of requests a second, not %v", rate)
+		}
+		opts := []sigcert.Option{sigcert.WithClock(e.now)}
+		if rate > 0 {
+			// ListUsers goes through the client, not the Uploader: it
+			// takes its pages at full speed, one after another.
+			opts = append(opts, sigcert.WithAPIOptions(fleet.RateLimit(rate, 1)))
+		}
 		ctx := cmd.Context()
-		s, err := a.connect(ctx, e, sigcert.WithClock(e.now))
+		s, err := a.connect(ctx, e, opts...)
 		if err != nil {
 			return a.explain(err)
 		}
@@ -86,6 +96,7 @@ func newAuditCmd(e *env) *cobra.Command {
 	o.register(cmd)
 	f := cmd.Flags()
 	f.StringArrayVar(&users, "user-name", nil, "IAM user `NAME` to audit; repeat it for several users; omitted: every user of the account")
+	f.Float64Var(&rate, "rate", 0, "most list requests a second, retries included, for a large account; 0 for no fixed rate")
 	f.StringVar(&within, "expiring-within", "30d", "flag Active certificates ending within `DURATION`: days (30d) or a Go duration (720h, 90m)")
 	return cmd
 }
@@ -262,7 +273,7 @@ func auditVerdict(w io.Writer, a *awsFlags, rep *fleet.Audit) error {
 			continue
 		}
 		err := a.explain(u.Err)
-		fmt.Fprintln(w, errorLine("audit", fmt.Errorf("%s: %w", oneLine(u.UserName), err)))
+		fmt.Fprintln(w, entryErrorLine("audit", oneLine(u.UserName), err))
 		if exitCode(err) == exitOther {
 			code = exitOther
 		}

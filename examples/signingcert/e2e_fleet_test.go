@@ -19,9 +19,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -637,5 +639,78 @@ func TestE2EApplyAndAuditJSONShapes(t *testing.T) {
 	r = h.iam("apply", "--manifest", m, "--query", "Results[0].Status", "--output", "text")
 	if r.code != 0 || r.stdout != "unchanged\n" {
 		t.Errorf("--query: exit %d, %q", r.code, r.stdout)
+	}
+}
+
+func TestE2EApplySilentEndpointExits4NamingTheEntry(t *testing.T) {
+	h := newHarness(t)
+	m := h.manifest(`{"entries": [{"user": "Bob", "certificate": "b.pem", "mode": "ensure"}]}`, map[string]string{"b.pem": certgen.Valid().PEM})
+	start := time.Now()
+	r := h.run("", "apply", "--manifest", m, "--cli-read-timeout", "1", "--endpoint-url", silentListener(t))
+	if r.code != exitOther {
+		t.Fatalf("exit %d, want %d\n%s", r.code, exitOther, r.stderr)
+	}
+	want := "signingcert apply: ReadTimeout: entries[0] (Bob): ListSigningCertificates: nothing received from 127.0.0.1:"
+	if !strings.Contains(r.stderr, "\n"+want) || !strings.Contains(r.stderr, "within --cli-read-timeout 1 s") {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	out := decode[applyOutput](t, r.stdout)
+	if out.Results[0].Status != "failed" || out.Results[0].ErrorCode != "ReadTimeout" {
+		t.Errorf("result = %+v", out.Results[0])
+	}
+	// AWS_MAX_ATTEMPTS=1 (the harness's) is honoured: one wait, not three.
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Errorf("took %v with a 1 s read timeout and one attempt", took)
+	}
+}
+
+func TestE2EApplyCtrlCReportsWhatWasNotRun(t *testing.T) {
+	var names, entries []string
+	files := map[string]string{}
+	for i := 0; i < 4; i++ {
+		n := "u" + strconv.Itoa(i)
+		names = append(names, n)
+		files[n+".pem"] = certgen.Valid().PEM
+		entries = append(entries, `{"user": "`+n+`", "certificate": "`+n+`.pem", "mode": "ensure"}`)
+	}
+	h := newHarness(t, names...)
+	m := h.manifest(`{"entries": [`+strings.Join(entries, ",")+`]}`, files)
+	h.srv.Inject(sigcerttest.Fault{Latency: 5 * time.Second, Count: 100})
+	cmd := exec.Command(h.bin, "apply", "--manifest", m, "--concurrency", "1", "--endpoint-url", h.url)
+	cmd.Dir = h.dir
+	for k, v := range h.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the first entry waits on the server
+	cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s", code, exitInterrupted, stderr.String())
+	}
+	out := decode[applyOutput](t, stdout.String())
+	if out.Summary.NotRun != 3 || out.Summary.Changed != 0 {
+		t.Errorf("summary = %+v, want 3 not run", out.Summary)
+	}
+	if !strings.HasSuffix(stderr.String(), "signingcert apply: Interrupted: context canceled\n") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
+
+func TestE2EApplyEscapesWhatItPrints(t *testing.T) {
+	h := newHarness(t)
+	// U+202E reverses what follows on a terminal: a name must not hide
+	// another in a problem line.
+	m := h.manifest("{\"entries\": [{\"user\": \"Bob\u202etxt.exe\", \"certificate\": \"b\u202e.pem\", \"mode\": \"ensure\"}]}", map[string]string{})
+	r := h.iam("apply", "--manifest", m)
+	if r.code != exitRefused || strings.ContainsRune(r.stderr, '\u202e') {
+		t.Errorf("exit %d, stderr %q: want exit 1 and U+202E escaped", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, `\u202e`) {
+		t.Errorf("stderr %q does not show the character escaped", r.stderr)
 	}
 }
