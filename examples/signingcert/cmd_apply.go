@@ -145,8 +145,8 @@ func newApplyCmd(e *env) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&manifest, "manifest", "", "the JSON manifest `FILE` (schema above)")
 	f.BoolVar(&dryRun, "dry-run", false, "check the manifest and print each entry's intent; send nothing (the account is not listed yet)")
-	f.IntVar(&workers, "concurrency", fleet.DefaultConcurrency, "how many users are worked on at once")
-	f.Float64Var(&rate, "rate", 0, "most HTTP requests a second, retries included; 0 for no fixed rate (adaptive retry only)")
+	f.IntVar(&workers, "concurrency", fleet.DefaultConcurrency, "how many users are worked on at once (`N`)")
+	f.Float64Var(&rate, "rate", 0, "at most `R` HTTP requests a second, retries included; 0 for no fixed rate (adaptive retry only)")
 	_ = cmd.MarkFlagFilename("manifest", "json")
 	return cmd
 }

@@ -96,7 +96,7 @@ func newAuditCmd(e *env) *cobra.Command {
 	o.register(cmd)
 	f := cmd.Flags()
 	f.StringArrayVar(&users, "user-name", nil, "IAM user `NAME` to audit; repeat it for several users; omitted: every user of the account")
-	f.Float64Var(&rate, "rate", 0, "most list requests a second, retries included, for a large account; 0 for no fixed rate")
+	f.Float64Var(&rate, "rate", 0, "at most `R` list requests a second, retries included, for a large account; 0 for no fixed rate")
 	f.StringVar(&within, "expiring-within", "30d", "flag Active certificates ending within `DURATION`: days (30d) or a Go duration (720h, 90m)")
 	return cmd
 }
