@@ -377,6 +377,7 @@ func TestE2EApplyDryRunSendsNothing(t *testing.T) {
 }
 
 func TestE2EApplyAtTheRateLimitIsNeverThrottled(t *testing.T) {
+	t.Parallel() // waits on timeouts and the rate; spawns processes only
 	const users = 10
 	var names []string
 	entries := []string{}
@@ -643,6 +644,7 @@ func TestE2EApplyAndAuditJSONShapes(t *testing.T) {
 }
 
 func TestE2EApplySilentEndpointExits4NamingTheEntry(t *testing.T) {
+	t.Parallel() // waits on timeouts and the rate; spawns processes only
 	h := newHarness(t)
 	m := h.manifest(`{"entries": [{"user": "Bob", "certificate": "b.pem", "mode": "ensure"}]}`, map[string]string{"b.pem": certgen.Valid().PEM})
 	start := time.Now()
@@ -665,6 +667,7 @@ func TestE2EApplySilentEndpointExits4NamingTheEntry(t *testing.T) {
 }
 
 func TestE2EApplyCtrlCReportsWhatWasNotRun(t *testing.T) {
+	t.Parallel() // waits on timeouts and the rate; spawns processes only
 	var names, entries []string
 	files := map[string]string{}
 	for i := 0; i < 4; i++ {
@@ -712,5 +715,30 @@ func TestE2EApplyEscapesWhatItPrints(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, `\u202e`) {
 		t.Errorf("stderr %q does not show the character escaped", r.stderr)
+	}
+}
+
+func TestE2EAuditSilentEndpointExits4(t *testing.T) {
+	t.Parallel() // waits on timeouts and the rate; spawns processes only
+	h := newHarness(t)
+	silent := silentListener(t)
+	r := h.run("", "audit", "--cli-read-timeout", "1", "--endpoint-url", silent)
+	r.fails(t, exitOther, "signingcert audit: ReadTimeout: ListUsers: nothing received from 127.0.0.1:")
+	// Named users that cannot be listed: each named, and the audit is
+	// incomplete, not merely flagged.
+	r = h.run("", "audit", "--user-name", "Bob", "--cli-read-timeout", "1", "--endpoint-url", silent)
+	if r.code != exitOther || !strings.HasPrefix(r.stderr, "signingcert audit: ReadTimeout: Bob: ListSigningCertificates: nothing received") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestE2EAuditEscapesSubjectsInTextAndTable(t *testing.T) {
+	h := newHarness(t, "Eve")
+	h.give("Eve", certgen.New(certgen.Options{CommonName: "invoice\u202egpj.exe"}).PEM)
+	for _, o := range []string{"table", "text"} {
+		r := h.iam("audit", "--output", o).ok(t)
+		if strings.ContainsRune(r.stdout, '\u202e') || !strings.Contains(r.stdout, "invoice") {
+			t.Errorf("--output %s shows U+202E raw:\n%q", o, r.stdout)
+		}
 	}
 }
