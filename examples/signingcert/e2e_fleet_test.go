@@ -702,6 +702,27 @@ func TestE2EApplyCtrlCReportsWhatWasNotRun(t *testing.T) {
 	if !strings.HasSuffix(stderr.String(), "signingcert apply: Interrupted: context canceled\n") {
 		t.Errorf("stderr = %q", stderr.String())
 	}
+
+	// The rerun does what is left: every entry not run before, and the
+	// interrupted one unless its write had landed.
+	h.srv.ClearFaults()
+	before := h.counts()
+	r := h.iam("apply", "--manifest", m)
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d\n%s", r.code, r.stderr)
+	}
+	rerun := decode[applyOutput](t, r.stdout)
+	for i, res := range rerun.Results {
+		if i > 0 && res.Status != "changed" {
+			t.Errorf("rerun of %s: %s, want changed", res.UserName, res.Status)
+		}
+		if certs := h.srv.Certificates(res.UserName); len(certs) != 1 {
+			t.Errorf("%s holds %d certificates after the rerun, want 1", res.UserName, len(certs))
+		}
+	}
+	if sent := since(before, h.counts()); sent["UploadSigningCertificate"] != rerun.Summary.Changed {
+		t.Errorf("rerun sent %v for %d changed entries", sent, rerun.Summary.Changed)
+	}
 }
 
 func TestE2EApplyEscapesWhatItPrints(t *testing.T) {
