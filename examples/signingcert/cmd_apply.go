@@ -105,7 +105,7 @@ func newApplyCmd(e *env) *cobra.Command {
 		show := newApplyProgress(e, len(entries))
 		r := &fleet.Runner{
 			API:         a.client(cfg),
-			Options:     append(opts, cmRetry),
+			Options:     append(append([]sigcert.Option{}, opts...), cmRetry),
 			Retryer:     fleetRetryer(cfg.RetryMaxAttempts),
 			Concurrency: workers,
 			Rate:        rate,
