@@ -167,3 +167,21 @@ func TestRotateSharesOneBudget(t *testing.T) {
 		t.Errorf("%d writes, want 3 steps + 3 retries", w)
 	}
 }
+
+// A workflow's list never makes more HTTP attempts than the caller's own
+// client allows: with RetryMaxAttempts 1 (AWS_MAX_ATTEMPTS=1), a throttled
+// list is one request per list call, not the workflow's 3.
+func TestListAttemptsNeverExceedTheClients(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeThrottling, Count: 1000})
+	d := wrap(srv.Client(func(o *iam.Options) { o.RetryMaxAttempts = 1 }))
+	_, err := newUploader(d, sigcert.WithRetry(sigcert.Backoff{Attempts: 2})).Ensure(context.Background(),
+		sigcert.Request{UserName: "Bob", CertificateBody: newPEM()})
+	if sigcert.Code(err) != iamspec.CodeThrottling {
+		t.Fatalf("err = %v", err)
+	}
+	if n, calls := srv.Requests(iamspec.OpList), d.Calls(iamspec.OpList); n != calls || calls != 2 {
+		t.Errorf("%d list requests in %d calls, want 2 in 2", n, calls)
+	}
+}

@@ -145,8 +145,9 @@ func (u *Uploader) newRun(ctx context.Context, op, user string) *run {
 // SDK's standard default (aws/retry/standard.go DefaultMaxAttempts).
 const listSDKAttempts = 3
 
-// sdkAttempts has the SDK make at most n HTTP attempts for a call, whatever
-// the caller's options say. The per-call RetryMaxAttempts wraps the
+// sdkAttempts has the SDK make at most n HTTP attempts for a call, and never
+// more than the caller's own client allows (RetryMaxAttempts, or its
+// retryer's MaxAttempts). The per-call RetryMaxAttempts wraps the
 // caller's retryer (kept, so that its client-side rate limiting still
 // applies to every request) in retry.AddWithMaxAttempts; the SDK does that
 // only when the per-call value differs from the client's
@@ -154,6 +155,12 @@ const listSDKAttempts = 3
 // they are equal the wrapping is done here.
 func sdkAttempts(n int) func(*iam.Options) {
 	return func(o *iam.Options) {
+		n := n
+		if o.RetryMaxAttempts > 0 && o.RetryMaxAttempts < n {
+			n = o.RetryMaxAttempts
+		} else if o.RetryMaxAttempts == 0 && o.Retryer != nil && o.Retryer.MaxAttempts() > 0 && o.Retryer.MaxAttempts() < n {
+			n = o.Retryer.MaxAttempts()
+		}
 		if o.RetryMaxAttempts == n && o.Retryer != nil {
 			o.Retryer = retry.AddWithMaxAttempts(o.Retryer, n)
 			return

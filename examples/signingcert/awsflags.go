@@ -162,10 +162,21 @@ func (a *awsFlags) connect(ctx context.Context, e *env, opts ...sigcert.Option) 
 	}
 	cl := a.client(cfg)
 	// IAM's ConcurrentModification is safe to retry, and the SDK does not.
-	opts = append([]sigcert.Option{
+	opts = append(append([]sigcert.Option{
 		sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second}),
-	}, opts...)
+	}, workflowRetry(cfg.RetryMaxAttempts)...), opts...)
 	return &session{client: cl, up: sigcert.NewUploader(cl, opts...)}, nil
+}
+
+// workflowRetry is the retry budget of each ensure and rotate: as many
+// attempts as the configuration allows (AWS_MAX_ATTEMPTS, the profile's
+// max_attempts), which sigcert caps at sigcert.MaxRetryAttempts; by default
+// sigcert's own budget.
+func workflowRetry(maxAttempts int) []sigcert.Option {
+	if maxAttempts <= 0 {
+		return nil
+	}
+	return []sigcert.Option{sigcert.WithRetry(sigcert.Backoff{Attempts: maxAttempts, Base: 50 * time.Millisecond, Max: time.Second})}
 }
 
 // explain turns a read that timed out, somewhere down err's chain, into a

@@ -105,7 +105,7 @@ func newApplyCmd(e *env) *cobra.Command {
 		show := newApplyProgress(e, len(entries))
 		r := &fleet.Runner{
 			API:         a.client(cfg),
-			Options:     append(append([]sigcert.Option{}, opts...), cmRetry),
+			Options:     append(append(append([]sigcert.Option{}, opts...), cmRetry), workflowRetry(cfg.RetryMaxAttempts)...),
 			Retryer:     fleetRetryer(cfg.RetryMaxAttempts),
 			Concurrency: workers,
 			Rate:        rate,
