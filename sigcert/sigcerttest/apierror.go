@@ -101,7 +101,7 @@ func APIError(operation, code string, opts ...APIErrorOption) error {
 	if a.requestID == "" {
 		a.requestID = newRequestID()
 	}
-	err := responseError(operation, a.status, a.requestID, answeredError(operation, code, a.message))
+	err := answerError(operation, a.status, a.requestID, code, a.message)
 	if a.attempts > 1 {
 		// The retry middleware wraps the attempt's error, inside the
 		// operation error (aws/retry/middleware.go, handleAttempt).

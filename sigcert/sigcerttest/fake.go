@@ -344,7 +344,7 @@ func (r request) end(modelErr error) error {
 }
 
 func (r request) faultError(e *iammodel.Error, status int) error {
-	return responseError(r.op, status, r.requestID, apiError(r.op, e.Code, e.Message))
+	return answerError(r.op, status, r.requestID, e.Code, e.Message)
 }
 
 // begin does what the SDK and the Server do between validating the input
@@ -384,7 +384,7 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 	if o.Credentials == nil {
 		// The SDK falls back to sending the request unsigned.
 		e := missingAuth()
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	}
 	creds, err := o.Credentials.Retrieve(ctx)
 	if err != nil {
@@ -394,10 +394,10 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 	switch {
 	case !known:
 		e := &iammodel.Error{Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	case secret != creds.SecretAccessKey:
 		e := &iammodel.Error{Code: iamspec.CodeSignatureDoesNotMatch, Message: iamspec.MsgSignatureDoesNotMatch}
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	}
 	r.caller = creds.AccessKeyID
 	return r, nil
