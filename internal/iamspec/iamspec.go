@@ -266,7 +266,9 @@ const MsgDeleteConflictAccessKeys = "Cannot delete entity, must delete access ke
 const MsgThrottling = "Rate exceeded"
 
 // MsgSignatureDoesNotMatch is AWS's message (code SignatureDoesNotMatch,
-// HTTP 403) for a request signed with the wrong secret (aws/aws-cli 5166).
+// HTTP 403) for a request signed with the wrong secret, as recorded from
+// IAM's GetUser in aws/aws-cli issue 5166 (and from EC2 in aws/aws-cli
+// issue 135). Both fakes answer with it.
 const MsgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
 // MsgValidation is the shape of IAM's ValidationError message for a field
