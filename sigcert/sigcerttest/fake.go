@@ -44,7 +44,12 @@ import (
 // A call acts as DefaultAccessKeyID unless its options set Credentials: then
 // as their access key id, which must be one the Fake knows
 // (InvalidClientTokenId otherwise) with its secret (SignatureDoesNotMatch,
-// 403, otherwise), as IAM checks a request's signature. As with the SDK, nil
+// 403, otherwise), as IAM checks a request's signature. (An *iam.Client
+// differs in one way: its signer caches the key it derives from a secret
+// per access key id and day, not per secret, so a client that has signed
+// with a key's right secret goes on signing with it even when a call's
+// Credentials carry another secret for the same key id. The Fake has no
+// signer and compares every call's secret.) As with the SDK, nil
 // Credentials send the call unsigned (refused with
 // MissingAuthenticationToken), and credentials that fail to load fail the
 // call with the SDK's "get identity" error. Other options, such as retry
