@@ -226,7 +226,10 @@ func printBanner(w io.Writer, srv *sigcerttest.Server, cfg config) {
 	}
 	fmt.Fprintf(w, "\nAWS CLI:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws iam list-signing-certificates --region us-east-1 --endpoint-url %s\n",
 		sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, srv.URL)
-	fmt.Fprintf(w, "curl:\n  curl -s %s -H 'Authorization: AWS4-HMAC-SHA256 Credential=%s/' -d Action=ListSigningCertificates\n",
-		srv.URL, sigcerttest.DefaultAccessKeyID)
-	fmt.Fprintln(w, "Stop with Ctrl-C.")
+	// Requests must be signed: curl does it with --aws-sigv4 (curl 7.75+).
+	fmt.Fprintf(w, "curl:\n  curl -s --aws-sigv4 aws:amz:us-east-1:iam --user %s:%s %s -d Action=ListSigningCertificates -d Version=2010-05-08\n",
+		sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, srv.URL)
+	fmt.Fprintf(w, "control API (unsigned): POST %[1]s%[2]sreset, POST/DELETE %[1]s%[2]sfaults, GET %[1]s%[2]srequests\n",
+		srv.URL, sigcerttest.ControlPath)
+	fmt.Fprintln(w, "Requests must be signed with SigV4 by a known key and its secret. Stop with Ctrl-C.")
 }
