@@ -271,12 +271,6 @@ const MsgThrottling = "Rate exceeded"
 // issue 135). Both fakes answer with it.
 const MsgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 
-// MsgValidation is the shape of IAM's ValidationError message for a field
-// that fails a constraint.
-func MsgValidation(field, constraint string) string {
-	return fmt.Sprintf("1 validation error detected: Value at '%s' failed to satisfy constraint: %s", lowerFirst(field), constraint)
-}
-
 func lowerFirst(s string) string {
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {
 		return s

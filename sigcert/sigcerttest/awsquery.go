@@ -219,10 +219,14 @@ func listInput(p url.Values) (iammodel.ListInput, *iammodel.Error) {
 	if s := param(p, iamspec.FieldMaxItems); s != nil {
 		// Out-of-range numbers come back clamped, and the model refuses them
 		// with its range message.
+		// IAM's answer to a MaxItems that is not a number was not found
+		// (no SDK or CLI sends one); the answer is a ValidationError
+		// quoting the value, shaped as IAM's other ValidationErrors, the
+		// same as ListUsers gives (awsquery_users.go).
 		n, err := strconv.Atoi(*s)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return in, &iammodel.Error{Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidation(iamspec.FieldMaxItems, "Member must be an integer")}
+				Message: iamspec.MsgValidationValue(iamspec.FieldMaxItems, *s, "Member must be an integer")}
 		}
 		in.MaxItems = &n
 	}
