@@ -221,8 +221,11 @@ func MsgMalformedCertificate(body string) string {
 // certificates.
 var MsgQuota = fmt.Sprintf("Cannot exceed quota for CertificatesPerUser: %d", CertificatesPerUser)
 
-// MsgDuplicateCertificate is the message for a certificate already attached
-// to a user in the account.
+// MsgDuplicateCertificate is the model's message for a certificate already
+// attached to a user in the account. IAM's own text was not found (no
+// recorded answer, no documentation quotes it); the code and its 409 are
+// from the API reference and IAM's API model. Tests should match the code,
+// not this text.
 const MsgDuplicateCertificate = "The Certificate is already in use."
 
 // MsgValidationValue is IAM's ValidationError message for a value that

@@ -311,7 +311,20 @@ func TestAPIErrorIsTheClientsErrorForEveryCodeAndOperation(t *testing.T) {
 			})
 		}
 	}
-	if want := len(allOperations) * 19; n < want {
+	// The codes only the Server answers with, for requests the SDK never
+	// sends (awsquery.go, sigv4.go), with the statuses it gives them.
+	for _, op := range allOperations {
+		for _, ec := range []iamspec.ErrorCode{{Code: "IncompleteSignature", Status: 400}, {Code: "MissingAction", Status: 400},
+			{Code: "InvalidQueryParameter", Status: 400}, {Code: "MethodNotAllowed", Status: 405}} {
+			n++
+			compare(t, ia, client, op, equivalenceCase{
+				name:   ec.Code,
+				answer: answer{code: ec.Code, status: ec.Status, message: "m", requestID: fmt.Sprintf("req-%s-%d", op, n)},
+				opts:   []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m"), sigcerttest.WithStatus(ec.Status)},
+			})
+		}
+	}
+	if want := len(allOperations) * (19 + 4); n < want {
 		t.Errorf("compared %d cases, want at least %d", n, want)
 	}
 }
