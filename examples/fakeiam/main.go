@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready func(*sigcertte
 		return err
 	}
 	// The fake has no real security: fixed keys and an unsigned control API.
-	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+	if beyondLoopback(ln.Addr()) {
 		fmt.Fprintf(out, "fakeiam: WARNING: listening on %s, beyond loopback: anyone who can reach it can use and reset this fake\n", ln.Addr())
 	}
 	srv := sigcerttest.NewUnstartedServer(cfg.users...)
@@ -208,6 +208,14 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready func(*sigcertte
 	<-ctx.Done()
 	fmt.Fprintln(out, "fakeiam: shutting down")
 	return nil
+}
+
+// beyondLoopback reports whether a listener on addr can be reached from
+// other machines: any address but a loopback one, the unspecified 0.0.0.0
+// and :: included.
+func beyondLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return !ok || !tcp.IP.IsLoopback()
 }
 
 func printBanner(w io.Writer, srv *sigcerttest.Server, cfg config) {

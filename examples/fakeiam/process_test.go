@@ -177,3 +177,23 @@ func hasCode(err error, code string) bool {
 	var ae interface{ ErrorCode() string }
 	return errors.As(err, &ae) && ae.ErrorCode() == code
 }
+
+// TestBeyondLoopback checks which listening addresses get the warning,
+// without listening beyond loopback.
+func TestBeyondLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": false, "127.0.0.2:8080": false, "[::1]:8080": false,
+		"0.0.0.0:8080": true, "[::]:8080": true, "192.0.2.2:8080": true, "[fd00::2]:8080": true,
+	} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := beyondLoopback(a); got != want {
+			t.Errorf("beyondLoopback(%s) = %v, want %v", addr, got, want)
+		}
+	}
+	if !beyondLoopback(&net.UnixAddr{Name: "/tmp/x", Net: "unix"}) {
+		t.Error("a non-TCP listener is not known to be local")
+	}
+}
