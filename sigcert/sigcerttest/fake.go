@@ -3,9 +3,11 @@ package sigcerttest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -404,8 +406,36 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 		e := &iammodel.Error{Code: iamspec.CodeSignatureDoesNotMatch, Message: iamspec.MsgSignatureDoesNotMatch}
 		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	}
+	if name := invalidUTF8(input); name != "" {
+		// What the Server answers when the SDK sends these bytes
+		// (decodeRequest), after the signature as there.
+		e := malformed(fmt.Sprintf("the parameter %q is not UTF-8", name))
+		return request{}, answerError(op, refusalStatus(e), r.requestID, e.Code, e.Message)
+	}
 	r.caller = creds.AccessKeyID
 	return r, nil
+}
+
+// invalidUTF8 returns the name of the first string parameter of input (a
+// pointer to an SDK input struct) that is not valid UTF-8, or "". The SDK
+// sends such bytes percent-encoded as they are; IAM's answer to them was not
+// established, and both faces refuse them as the Server does.
+func invalidUTF8(input any) string {
+	v := reflect.ValueOf(input)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() {
+			f = f.Elem()
+		}
+		if f.Kind() == reflect.String && !utf8.ValidString(f.String()) {
+			return v.Type().Field(i).Name
+		}
+	}
+	return ""
 }
 
 // copyOf returns a pointer to a shallow copy of *in, for the call record.

@@ -174,6 +174,7 @@ func scenarioBodies(now time.Time) map[string]string {
 		"text":    a.TextBefore(),
 		"empty":   "",
 		"euro":    a.PEM + "€",
+		"badutf8": a.PEM + "\xff",
 	}
 }
 
@@ -224,6 +225,12 @@ var scenarios = []struct {
 		{op: iamspec.OpUpload, user: str("Bob"), body: "empty", wantCode: iamspec.CodeValidationError,
 			wantMsg: iamspec.MsgValidationValue("CertificateBody", "", "Member must have length greater than or equal to 1")},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "euro", wantCode: iamspec.CodeValidationError},
+		// Bytes that are not UTF-8: IAM's answer is not known; both faces
+		// refuse them as the Server's decoder does.
+		{op: iamspec.OpUpload, user: str("Bob"), body: "badutf8", wantCode: "InvalidQueryParameter",
+			wantMsg: `the parameter "CertificateBody" is not UTF-8`},
+		{op: iamspec.OpUpload, user: str("Bo\xffb"), body: "a", wantCode: "InvalidQueryParameter",
+			wantMsg: `the parameter "UserName" is not UTF-8`},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "junk", wantCode: iamspec.CodeMalformedCertificate,
 			wantMsg: "Certificate invalid-certificate-body is malformed."},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "text", wantCode: iamspec.CodeMalformedCertificate},
