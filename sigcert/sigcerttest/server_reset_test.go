@@ -159,10 +159,23 @@ func TestResetDuringRequestsDoesNotDeadlock(t *testing.T) {
 					_ = resp.Body.Close()
 				}
 			}
-			// The setup methods race with the reset, not with each other.
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	// The setup methods, from another goroutine than the resets.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			srv.SetPropagationDelay(0)
 			srv.SetRateLimit(0, 0)
 			srv.StaleReads(0)
+			srv.AddAccessKeyWithSecret("AKIABOB", "bob-secret", "Bob")
 			time.Sleep(time.Millisecond)
 		}
 	}()
