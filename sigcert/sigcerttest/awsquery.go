@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -118,7 +120,11 @@ func decodeRequest(r *http.Request) (queryRequest, *iammodel.Error) {
 		failOnce(merge(q.Params, vs))
 	}
 	q.Action = q.Params.Get("Action")
-	for k, vs := range q.Params {
+	// In name order, so the refusal names the same parameter every time
+	// (and the one the Fake names: the SDK's input fields are in name
+	// order too).
+	for _, k := range slices.Sorted(maps.Keys(q.Params)) {
+		vs := q.Params[k]
 		valid := utf8.ValidString(k)
 		for _, v := range vs {
 			valid = valid && utf8.ValidString(v)

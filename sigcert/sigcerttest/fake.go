@@ -417,7 +417,8 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 }
 
 // invalidUTF8 returns the name of the first string parameter of input (a
-// pointer to an SDK input struct) that is not valid UTF-8, or "". The SDK
+// pointer to an SDK input struct, whose fields are in name order, the order
+// in which the Server checks parameters) that is not valid UTF-8, or "". The SDK
 // sends such bytes percent-encoded as they are; IAM's answer to them was not
 // established, and both faces refuse them as the Server does.
 func invalidUTF8(input any) string {
