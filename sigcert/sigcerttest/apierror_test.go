@@ -339,6 +339,8 @@ func TestAPIErrorOptionsAreTheClientsError(t *testing.T) {
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m")}},
 		{name: "unknown code", answer: answer{code: "SomethingNew", status: 400, requestID: "r4", message: "m"},
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m")}},
+		{name: "a message XML cannot carry", answer: answer{code: "NoSuchEntity", status: 404, requestID: "r6", message: "a\x00b\xffc\r\n\td"},
+			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("a\x00b\xffc\r\n\td")}},
 		{name: "status given", answer: answer{code: "ConcurrentModification", status: 503, requestID: "r5", message: "m"},
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m"), sigcerttest.WithStatus(503)}},
 	} {
