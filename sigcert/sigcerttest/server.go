@@ -254,6 +254,12 @@ func (s *Server) waitHandlers(d time.Duration) {
 // as Credentials to act as another user, or Retryer: aws.NopRetryer{} for a
 // single attempt. Without optFns, every call returns the same client. Call
 // it after Start.
+//
+// To test a wrong secret, give it to a new client (Client with
+// Credentials in optFns) rather than to one call's options: the SDK's
+// signer caches the key it derives from a secret per access key id and
+// day, so a client that has signed with a key's right secret goes on
+// signing with it, whatever secret a later call's options carry.
 func (s *Server) Client(optFns ...func(*iam.Options)) *iam.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
