@@ -18,7 +18,12 @@
 //
 // It prints its URL and the default access key (AKIASIGCERTTEST, secret
 // sigcerttest-secret-access-key), which acts as the user sigcerttest when a
-// request names no user. State lives in memory and is gone when it stops.
+// request names no user. Requests must be signed with SigV4 by a key it
+// knows, with that key's secret, as IAM's must (curl signs with
+// --aws-sigv4 aws:amz:us-east-1:iam). An unsigned control API under
+// /_sigcerttest/ resets the state, injects faults and counts requests
+// (see README.md). State lives in memory and is gone when it stops; SIGINT
+// or SIGTERM stops it within about a second.
 package main
 
 import (
