@@ -18,7 +18,12 @@
 //
 // It prints its URL and the default access key (AKIASIGCERTTEST, secret
 // sigcerttest-secret-access-key), which acts as the user sigcerttest when a
-// request names no user. State lives in memory and is gone when it stops.
+// request names no user. Requests must be signed with SigV4 by a key it
+// knows, with that key's secret, as IAM's must (curl signs with
+// --aws-sigv4 aws:amz:us-east-1:iam). An unsigned control API under
+// /_sigcerttest/ resets the state, injects faults and counts requests
+// (see README.md). State lives in memory and is gone when it stops; SIGINT
+// or SIGTERM stops it within about a second.
 package main
 
 import (
@@ -188,7 +193,7 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready func(*sigcertte
 		return err
 	}
 	// The fake has no real security: fixed keys and an unsigned control API.
-	if tcp, ok := ln.Addr().(*net.TCPAddr); !ok || !tcp.IP.IsLoopback() {
+	if beyondLoopback(ln.Addr()) {
 		fmt.Fprintf(out, "fakeiam: WARNING: listening on %s, beyond loopback: anyone who can reach it can use and reset this fake\n", ln.Addr())
 	}
 	srv := sigcerttest.NewUnstartedServer(cfg.users...)
@@ -210,6 +215,14 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready func(*sigcertte
 	return nil
 }
 
+// beyondLoopback reports whether a listener on addr can be reached from
+// other machines: any address but a loopback one, the unspecified 0.0.0.0
+// and :: included.
+func beyondLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return !ok || !tcp.IP.IsLoopback()
+}
+
 func printBanner(w io.Writer, srv *sigcerttest.Server, cfg config) {
 	fmt.Fprintf(w, "fakeiam: IAM signing-certificate fake listening on %s\n", srv.URL)
 	fmt.Fprintf(w, "users: %s\n", strings.Join(srv.Users(), ", "))
@@ -226,7 +239,10 @@ func printBanner(w io.Writer, srv *sigcerttest.Server, cfg config) {
 	}
 	fmt.Fprintf(w, "\nAWS CLI:\n  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws iam list-signing-certificates --region us-east-1 --endpoint-url %s\n",
 		sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, srv.URL)
-	fmt.Fprintf(w, "curl:\n  curl -s %s -H 'Authorization: AWS4-HMAC-SHA256 Credential=%s/' -d Action=ListSigningCertificates\n",
-		srv.URL, sigcerttest.DefaultAccessKeyID)
-	fmt.Fprintln(w, "Stop with Ctrl-C.")
+	// Requests must be signed: curl does it with --aws-sigv4 (curl 7.75+).
+	fmt.Fprintf(w, "curl:\n  curl -s --aws-sigv4 aws:amz:us-east-1:iam --user %s:%s %s -d Action=ListSigningCertificates -d Version=2010-05-08\n",
+		sigcerttest.DefaultAccessKeyID, sigcerttest.DefaultSecretAccessKey, srv.URL)
+	fmt.Fprintf(w, "control API (unsigned): POST %[1]s%[2]sreset, POST/DELETE %[1]s%[2]sfaults, GET %[1]s%[2]srequests\n",
+		srv.URL, sigcerttest.ControlPath)
+	fmt.Fprintln(w, "Requests must be signed with SigV4 by a known key and its secret. Stop with Ctrl-C.")
 }

@@ -555,3 +555,17 @@ func TestErrorString(t *testing.T) {
 		t.Error("CodeOf of a non-model error is not empty")
 	}
 }
+
+// TestCertificateIDMatchedExactly checks that a certificate id in another
+// case finds nothing (see user.find for why), while the user's name in
+// another case finds the user.
+func TestCertificateIDMatchedExactly(t *testing.T) {
+	m := newModel(t)
+	c := upload(t, m, "Bob", certgen.Valid().PEM)
+	lower := strings.ToLower(c.CertificateID)
+	err := m.Delete(caller, iammodel.DeleteInput{UserName: ptr("bob"), CertificateID: &lower})
+	wantErr(t, err, iamspec.CodeNoSuchEntity, iamspec.MsgNoSuchCertificate(lower))
+	if err := m.Delete(caller, iammodel.DeleteInput{UserName: ptr("BOB"), CertificateID: &c.CertificateID}); err != nil {
+		t.Fatalf("Delete by the exact id, the name in another case: %v", err)
+	}
+}

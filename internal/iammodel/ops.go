@@ -327,7 +327,10 @@ func noSuchUser(userName *string, u *user) *Error {
 	return newError(iamspec.CodeNoSuchEntity, iamspec.MsgNoSuchUser(name))
 }
 
-// find returns the index of the user's certificate id.
+// find returns the index of the user's certificate id. Ids are matched
+// exactly: whether IAM finds a certificate by its id in another case is not
+// known (every recorded id is upper-case base32), and an exact match never
+// lets a test pass that IAM might fail.
 func (u *user) find(id string) (int, error) {
 	for i, c := range u.certs {
 		if c.CertificateID == id {

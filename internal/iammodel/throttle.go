@@ -14,6 +14,10 @@ import (
 // buckets: a burst, refilled at a steady rate (quoted in
 // terraform-provider-aws issue 44853). IAM's own rates are not published;
 // the model takes them from SetRateLimit and is not limited by default.
+// Only requests that reach the model take a token: on both faces a request
+// refused for its signature or credentials, or answered by an injected
+// fault, does not. Whether IAM's limit counts refused requests is not
+// known.
 
 type limiter struct {
 	rate   float64 // tokens per second; 0 means no limit

@@ -221,8 +221,11 @@ func MsgMalformedCertificate(body string) string {
 // certificates.
 var MsgQuota = fmt.Sprintf("Cannot exceed quota for CertificatesPerUser: %d", CertificatesPerUser)
 
-// MsgDuplicateCertificate is the message for a certificate already attached
-// to a user in the account.
+// MsgDuplicateCertificate is the model's message for a certificate already
+// attached to a user in the account. IAM's own text was not found (no
+// recorded answer, no documentation quotes it); the code and its 409 are
+// from the API reference and IAM's API model. Tests should match the code,
+// not this text.
 const MsgDuplicateCertificate = "The Certificate is already in use."
 
 // MsgValidationValue is IAM's ValidationError message for a value that
@@ -266,14 +269,10 @@ const MsgDeleteConflictAccessKeys = "Cannot delete entity, must delete access ke
 const MsgThrottling = "Rate exceeded"
 
 // MsgSignatureDoesNotMatch is AWS's message (code SignatureDoesNotMatch,
-// HTTP 403) for a request signed with the wrong secret (aws/aws-cli 5166).
+// HTTP 403) for a request signed with the wrong secret, as recorded from
+// IAM's GetUser in aws/aws-cli issue 5166 (and from EC2 in aws/aws-cli
+// issue 135). Both fakes answer with it.
 const MsgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-
-// MsgValidation is the shape of IAM's ValidationError message for a field
-// that fails a constraint.
-func MsgValidation(field, constraint string) string {
-	return fmt.Sprintf("1 validation error detected: Value at '%s' failed to satisfy constraint: %s", lowerFirst(field), constraint)
-}
 
 func lowerFirst(s string) string {
 	if s == "" || s[0] < 'A' || s[0] > 'Z' {

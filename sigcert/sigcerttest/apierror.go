@@ -1,8 +1,10 @@
 package sigcerttest
 
 import (
+	"encoding/xml"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
@@ -101,7 +103,7 @@ func APIError(operation, code string, opts ...APIErrorOption) error {
 	if a.requestID == "" {
 		a.requestID = newRequestID()
 	}
-	err := responseError(operation, a.status, a.requestID, answeredError(operation, code, a.message))
+	err := answerError(operation, a.status, a.requestID, code, a.message)
 	if a.attempts > 1 {
 		// The retry middleware wraps the attempt's error, inside the
 		// operation error (aws/retry/middleware.go, handleAttempt).
@@ -121,6 +123,7 @@ func APIError(operation, code string, opts ...APIErrorOption) error {
 // from the answer: typed exceptions have their own, and a generic error's
 // is FaultUnknown.
 func answeredError(op, code, message string) smithy.APIError {
+	code, message = wireText(code), wireText(message)
 	for _, m := range modelled[op] {
 		if strings.EqualFold(m, code) {
 			var msg *string
@@ -136,6 +139,34 @@ func answeredError(op, code, message string) smithy.APIError {
 		message = "UnknownError"
 	}
 	return &smithy.GenericAPIError{Code: code, Message: message}
+}
+
+// wireText is s as a client reads it back from the text of an XML
+// element: what XML cannot carry (NUL and the other C0 controls but tab,
+// LF and CR, and bytes that are not UTF-8) comes back as U+FFFD, as the
+// Server writes it (xmlDoc.text); the rest comes back unchanged. An error
+// message from IAM reaches the SDK only through XML, so neither the Fake nor
+// APIError may return what XML cannot carry.
+func wireText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString("<a>")
+	_ = xml.EscapeText(&b, []byte(s))
+	b.WriteString("</a>")
+	var out string
+	if err := xml.Unmarshal([]byte(b.String()), &out); err != nil {
+		return s // cannot happen: EscapeText writes valid XML text
+	}
+	return out
 }
 
 // defaultStatus is IAM's status for code, whatever its case (the SDK reads

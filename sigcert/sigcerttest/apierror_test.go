@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -110,15 +111,47 @@ func (e errorAPI) DeleteSigningCertificate(context.Context, *iam.DeleteSigningCe
 	return nil, e.err
 }
 
-var operations = []string{iamspec.OpUpload, iamspec.OpList, iamspec.OpUpdate, iamspec.OpDelete}
+func (e errorAPI) CreateUser(context.Context, *iam.CreateUserInput, ...func(*iam.Options)) (*iam.CreateUserOutput, error) {
+	return nil, e.err
+}
+
+func (e errorAPI) GetUser(context.Context, *iam.GetUserInput, ...func(*iam.Options)) (*iam.GetUserOutput, error) {
+	return nil, e.err
+}
+
+func (e errorAPI) ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	return nil, e.err
+}
+
+func (e errorAPI) DeleteUser(context.Context, *iam.DeleteUserInput, ...func(*iam.Options)) (*iam.DeleteUserOutput, error) {
+	return nil, e.err
+}
+
+// operations are the signing-certificate operations, which sigcert calls;
+// userOperations the user operations the local IAM serves as well.
+var (
+	operations     = []string{iamspec.OpUpload, iamspec.OpList, iamspec.OpUpdate, iamspec.OpDelete}
+	userOperations = []string{iamspec.OpCreateUser, iamspec.OpGetUser, iamspec.OpListUsers, iamspec.OpDeleteUser}
+	allOperations  = append(append([]string{}, operations...), userOperations...)
+)
 
 const someCertID = "ABCDEFGHIJKLMNOPQRSTUVWX"
 
-// callSDK calls op on api directly, as code that uses the SDK does.
+// callSDK calls op on api directly, as code that uses the SDK does. A user
+// operation needs api to have the user operations (fullAPI).
 func callSDK(api sigcert.API, op string) error {
 	ctx := context.Background()
 	var err error
+	users, _ := api.(fullAPI)
 	switch op {
+	case iamspec.OpCreateUser:
+		_, err = users.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("Bob")})
+	case iamspec.OpGetUser:
+		_, err = users.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("Bob")})
+	case iamspec.OpListUsers:
+		_, err = users.ListUsers(ctx, &iam.ListUsersInput{})
+	case iamspec.OpDeleteUser:
+		_, err = users.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("Bob")})
 	case iamspec.OpUpload:
 		_, err = api.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: aws.String("Bob"), CertificateBody: aws.String("x")})
 	case iamspec.OpList:
@@ -251,6 +284,9 @@ func compare(t *testing.T, ia *iamAnswering, client *iam.Client, op string, c eq
 	if diff := cmp.Diff(real, fake); diff != "" {
 		t.Errorf("%s %s: SDK view differs (real, APIError):\n%s", op, c.name, diff)
 	}
+	if slices.Contains(userOperations, op) {
+		return // sigcert makes no user calls
+	}
 	realS, fakeS := viewSigcert(callSigcert(client, op)), viewSigcert(callSigcert(mock, op))
 	if diff := cmp.Diff(realS, fakeS); diff != "" {
 		t.Errorf("%s %s: sigcert view differs (real, APIError):\n%s", op, c.name, diff)
@@ -264,7 +300,7 @@ func TestAPIErrorIsTheClientsErrorForEveryCodeAndOperation(t *testing.T) {
 	ia := newIAMAnswering(t)
 	client := ia.client(aws.NopRetryer{})
 	n := 0
-	for _, op := range operations {
+	for _, op := range allOperations {
 		for _, ec := range iamspec.ErrorCodes {
 			n++
 			compare(t, ia, client, op, equivalenceCase{
@@ -275,7 +311,20 @@ func TestAPIErrorIsTheClientsErrorForEveryCodeAndOperation(t *testing.T) {
 			})
 		}
 	}
-	if want := len(operations) * 16; n < want {
+	// The codes only the Server answers with, for requests the SDK never
+	// sends (awsquery.go, sigv4.go), with the statuses it gives them.
+	for _, op := range allOperations {
+		for _, ec := range []iamspec.ErrorCode{{Code: "IncompleteSignature", Status: 400}, {Code: "MissingAction", Status: 400},
+			{Code: "InvalidQueryParameter", Status: 400}, {Code: "MethodNotAllowed", Status: 405}} {
+			n++
+			compare(t, ia, client, op, equivalenceCase{
+				name:   ec.Code,
+				answer: answer{code: ec.Code, status: ec.Status, message: "m", requestID: fmt.Sprintf("req-%s-%d", op, n)},
+				opts:   []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m"), sigcerttest.WithStatus(ec.Status)},
+			})
+		}
+	}
+	if want := len(allOperations) * (19 + 4); n < want {
 		t.Errorf("compared %d cases, want at least %d", n, want)
 	}
 }
@@ -290,10 +339,12 @@ func TestAPIErrorOptionsAreTheClientsError(t *testing.T) {
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m")}},
 		{name: "unknown code", answer: answer{code: "SomethingNew", status: 400, requestID: "r4", message: "m"},
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m")}},
+		{name: "a message XML cannot carry", answer: answer{code: "NoSuchEntity", status: 404, requestID: "r6", message: "a\x00b\xffc\r\n\td"},
+			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("a\x00b\xffc\r\n\td")}},
 		{name: "status given", answer: answer{code: "ConcurrentModification", status: 503, requestID: "r5", message: "m"},
 			opts: []sigcerttest.APIErrorOption{sigcerttest.WithMessage("m"), sigcerttest.WithStatus(503)}},
 	} {
-		for _, op := range operations {
+		for _, op := range allOperations {
 			compare(t, ia, client, op, c)
 		}
 	}
@@ -354,5 +405,39 @@ func TestAPIErrorPanicsOnMisuse(t *testing.T) {
 			}()
 			f()
 		}()
+	}
+}
+
+// The Fake builds its errors on the path APIError does, so an injected code
+// comes back from the Fake exactly as the real client returns IAM's answer
+// with that code: for every operation, every code the model knows, a code
+// in another case (the SDK matches codes without regard to case) and a
+// code the SDK does not model.
+func TestFakeErrorsAreTheClientsError(t *testing.T) {
+	ia := newIAMAnswering(t)
+	client := ia.client(aws.NopRetryer{})
+	var codes []string
+	for _, ec := range iamspec.ErrorCodes {
+		codes = append(codes, ec.Code)
+	}
+	codes = append(codes, "noSuchEntity", "DUPLICATECERTIFICATE", "SomethingNew")
+	for _, op := range allOperations {
+		for _, code := range codes {
+			msg := "IAM says <" + code + "> & more"
+			fake := sigcerttest.NewFake("Bob")
+			fake.Inject(sigcerttest.Fault{Action: op, Code: code, Message: msg})
+			got := viewSDK(callSDK(fake, op))
+			want := sigcerttest.APIError(op, code, sigcerttest.WithMessage(msg))
+			ia.set(answer{code: code, message: msg, status: viewSDK(want).Status, requestID: "req-real"})
+			real := viewSDK(callSDK(client, op))
+			if got.RequestID == "" {
+				t.Fatalf("%s %s: the Fake's error has no request id: %+v", op, code, got)
+			}
+			got.Error = strings.ReplaceAll(got.Error, got.RequestID, "req-real")
+			got.RequestID, got.HeaderID = "req-real", "req-real"
+			if diff := cmp.Diff(real, got); diff != "" {
+				t.Errorf("%s %s: the Fake's error differs from the real client's (-real +Fake):\n%s", op, code, diff)
+			}
+		}
 	}
 }

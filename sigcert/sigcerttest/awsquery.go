@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -118,7 +120,11 @@ func decodeRequest(r *http.Request) (queryRequest, *iammodel.Error) {
 		failOnce(merge(q.Params, vs))
 	}
 	q.Action = q.Params.Get("Action")
-	for k, vs := range q.Params {
+	// In name order, so the refusal names the same parameter every time
+	// (and the one the Fake names: the SDK's input fields are in name
+	// order too).
+	for _, k := range slices.Sorted(maps.Keys(q.Params)) {
+		vs := q.Params[k]
 		valid := utf8.ValidString(k)
 		for _, v := range vs {
 			valid = valid && utf8.ValidString(v)
@@ -219,10 +225,14 @@ func listInput(p url.Values) (iammodel.ListInput, *iammodel.Error) {
 	if s := param(p, iamspec.FieldMaxItems); s != nil {
 		// Out-of-range numbers come back clamped, and the model refuses them
 		// with its range message.
+		// IAM's answer to a MaxItems that is not a number was not found
+		// (no SDK or CLI sends one); the answer is a ValidationError
+		// quoting the value, shaped as IAM's other ValidationErrors, the
+		// same as ListUsers gives (awsquery_users.go).
 		n, err := strconv.Atoi(*s)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return in, &iammodel.Error{Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidation(iamspec.FieldMaxItems, "Member must be an integer")}
+				Message: iamspec.MsgValidationValue(iamspec.FieldMaxItems, *s, "Member must be an integer")}
 		}
 		in.MaxItems = &n
 	}

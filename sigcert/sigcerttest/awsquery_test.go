@@ -216,7 +216,7 @@ func TestEscaping(t *testing.T) {
 
 // FuzzDecodeRequest feeds arbitrary requests to decodeRequest and to the
 // whole handler: neither may panic, and every answer must be one of IAM's
-// XML documents with a request id.
+// XML documents with a request id and a status below 500.
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add("POST", "application/x-www-form-urlencoded", testAuth, "Action=UploadSigningCertificate&CertificateBody=-----BEGIN+CERTIFICATE-----%0A&UserName=Bob", "")
 	f.Add("POST", "application/x-www-form-urlencoded", testAuth, "Action=ListSigningCertificates&MaxItems=1&Marker=%FF", "Version=2010-05-08")
@@ -251,6 +251,10 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		if err := xml.Unmarshal(w.Body.Bytes(), &doc); err != nil {
 			t.Fatalf("answer is not XML: %v\n%s", err, w.Body.Bytes())
+		}
+		if w.Code >= 500 {
+			// No fault is injected here: a 5xx would be the fake's own.
+			t.Fatalf("status %d (%s) for a request with no fault injected", w.Code, doc.Code)
 		}
 		if w.Code == http.StatusOK {
 			if doc.XMLName.Local != q.Action+"Response" {

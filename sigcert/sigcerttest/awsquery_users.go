@@ -33,7 +33,8 @@ func listUsersInput(p url.Values) (iammodel.ListUsersInput, *iammodel.Error) {
 	in := iammodel.ListUsersInput{Marker: param(p, iamspec.FieldMarker)}
 	if s := param(p, iamspec.FieldMaxItems); s != nil {
 		// Out-of-range numbers come back clamped, and the model refuses them
-		// with its range message.
+		// with its range message. IAM's answer to a MaxItems that is not a
+		// number was not found; see listInput.
 		n, err := strconv.Atoi(*s)
 		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return in, &iammodel.Error{Code: iamspec.CodeValidationError,

@@ -1,5 +1,9 @@
-// Package sigcerttest provides fakes of IAM's signing-certificate API for
-// tests: one model of IAM's rules, with two faces.
+// Package sigcerttest provides fakes of IAM for tests: its
+// signing-certificate operations (UploadSigningCertificate,
+// ListSigningCertificates, UpdateSigningCertificate,
+// DeleteSigningCertificate) and the user operations that go with them
+// (CreateUser, GetUser, ListUsers, DeleteUser). One model of IAM's rules,
+// with two faces.
 //
 // # Which fake to use
 //
@@ -20,7 +24,13 @@
 // PEM certificate valid now by the fake's clock (MalformedCertificate, whose
 // message echoes the body as IAM's does), a certificate already attached to
 // any user (DuplicateCertificate), and a third certificate for one user
-// (LimitExceeded).
+// (LimitExceeded). Certificate ids are IAM's: the base32 of the SHA-1 of
+// the certificate's DER, so the same certificate always gets the same id.
+// User names are unique without regard to case, at most 64 characters at
+// creation, and DeleteUser answers DeleteConflict while the user holds
+// certificates. Off by default, both faces model IAM's eventual
+// consistency (SetPropagationDelay, StaleReads) and its rate limit
+// (SetRateLimit, answering Throttling).
 //
 //	srv := sigcerttest.NewServer("Bob")
 //	defer srv.Close()
@@ -83,18 +93,26 @@
 // DefaultAccessKeyID. Requests without a UserName act on the caller's user,
 // as IAM's do: the Fake's calls and the Server's Client are signed with
 // DefaultAccessKeyID unless the call's options set other Credentials. Give
-// other users keys with AddAccessKey. Signatures are never checked.
+// other users keys with AddAccessKey or AddAccessKeyWithSecret. Credentials
+// are checked as IAM checks them: an unknown access key id is refused with
+// InvalidClientTokenId, a wrong secret with SignatureDoesNotMatch (403). The
+// Server verifies each request's SigV4 signature with the SDK's own signer;
+// the Fake, which has no request to sign, compares the secret of the call's
+// Credentials with the key's.
 //
 // # Running it as a program
 //
-// examples/fakeiam serves a Server on a fixed address, for the AWS CLI
-// (--endpoint-url) or curl.
+// examples/fakeiam serves a Server on an address of your choice, for tests
+// in any language: the AWS CLI (--endpoint-url), boto3, or curl
+// (--aws-sigv4). Its control API under ControlPath resets the state,
+// injects faults and reads the request counts.
 package sigcerttest
 
 import "github.com/iamkit/signingcert/internal/iammodel"
 
 // The caller every fake knows. Sign requests with DefaultAccessKeyID and
-// DefaultSecretAccessKey to act as DefaultUser; the secret is not checked.
+// DefaultSecretAccessKey to act as DefaultUser; a request signed with
+// another secret is refused with SignatureDoesNotMatch.
 const (
 	DefaultAccessKeyID     = iammodel.DefaultAccessKeyID
 	DefaultSecretAccessKey = iammodel.DefaultSecretAccessKey

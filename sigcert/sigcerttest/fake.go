@@ -3,9 +3,11 @@ package sigcerttest
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -44,7 +46,12 @@ import (
 // A call acts as DefaultAccessKeyID unless its options set Credentials: then
 // as their access key id, which must be one the Fake knows
 // (InvalidClientTokenId otherwise) with its secret (SignatureDoesNotMatch,
-// 403, otherwise), as IAM checks a request's signature. As with the SDK, nil
+// 403, otherwise), as IAM checks a request's signature. (An *iam.Client
+// differs in one way: its signer caches the key it derives from a secret
+// per access key id and day, not per secret, so a client that has signed
+// with a key's right secret goes on signing with it even when a call's
+// Credentials carry another secret for the same key id. The Fake has no
+// signer and compares every call's secret.) As with the SDK, nil
 // Credentials send the call unsigned (refused with
 // MissingAuthenticationToken), and credentials that fail to load fail the
 // call with the SDK's "get identity" error. Other options, such as retry
@@ -344,7 +351,7 @@ func (r request) end(modelErr error) error {
 }
 
 func (r request) faultError(e *iammodel.Error, status int) error {
-	return responseError(r.op, status, r.requestID, apiError(r.op, e.Code, e.Message))
+	return answerError(r.op, status, r.requestID, e.Code, e.Message)
 }
 
 // begin does what the SDK and the Server do between validating the input
@@ -384,7 +391,7 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 	if o.Credentials == nil {
 		// The SDK falls back to sending the request unsigned.
 		e := missingAuth()
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	}
 	creds, err := o.Credentials.Retrieve(ctx)
 	if err != nil {
@@ -394,13 +401,42 @@ func (f *Fake) begin(ctx context.Context, op string, input any, optFns []func(*i
 	switch {
 	case !known:
 		e := &iammodel.Error{Code: iamspec.CodeInvalidClientTokenID, Message: iamspec.MsgInvalidClientTokenID}
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
 	case secret != creds.SecretAccessKey:
 		e := &iammodel.Error{Code: iamspec.CodeSignatureDoesNotMatch, Message: iamspec.MsgSignatureDoesNotMatch}
-		return request{}, responseError(op, e.Status(), r.requestID, apiError(op, e.Code, e.Message))
+		return request{}, answerError(op, e.Status(), r.requestID, e.Code, e.Message)
+	}
+	if name := invalidUTF8(input); name != "" {
+		// What the Server answers when the SDK sends these bytes
+		// (decodeRequest), after the signature as there.
+		e := malformed(fmt.Sprintf("the parameter %q is not UTF-8", name))
+		return request{}, answerError(op, refusalStatus(e), r.requestID, e.Code, e.Message)
 	}
 	r.caller = creds.AccessKeyID
 	return r, nil
+}
+
+// invalidUTF8 returns the name of the first string parameter of input (a
+// pointer to an SDK input struct, whose fields are in name order, the order
+// in which the Server checks parameters) that is not valid UTF-8, or "". The SDK
+// sends such bytes percent-encoded as they are; IAM's answer to them was not
+// established, and both faces refuse them as the Server does.
+func invalidUTF8(input any) string {
+	v := reflect.ValueOf(input)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return ""
+	}
+	v = v.Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() {
+			f = f.Elem()
+		}
+		if f.Kind() == reflect.String && !utf8.ValidString(f.String()) {
+			return v.Type().Field(i).Name
+		}
+	}
+	return ""
 }
 
 // copyOf returns a pointer to a shallow copy of *in, for the call record.

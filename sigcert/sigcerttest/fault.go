@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/iamkit/signingcert/internal/iammodel"
-	"github.com/iamkit/signingcert/internal/iamspec"
 )
 
 // Fault is a failure injected into the requests a Server receives
@@ -56,8 +55,9 @@ type Fault struct {
 	// "Injected fault: <code>".
 	Message string
 	// Status is the HTTP status of Code's or ApplyThenCode's answer, from
-	// 200 to 599; zero (or a number outside that range) means IAM's status
-	// for the code: 500 for ServiceFailure and InternalFailure, 503 for
+	// 300 to 599 (below 300 the SDK would read the answer as a success);
+	// zero (or a number outside that range) means IAM's status for the
+	// code: 500 for ServiceFailure and InternalFailure, 503 for
 	// ServiceUnavailable, 400 for Throttling and for a code IAM does not
 	// list.
 	Status int
@@ -90,10 +90,11 @@ func (f Fault) status() int { return f.statusOf(f.Code) }
 func (f Fault) applyThenStatus() int { return f.statusOf(f.ApplyThenCode) }
 
 // statusOf is Status if set, else IAM's status for code (iamspec's table:
-// the common errors' statuses from the IAM API reference).
+// the common errors' statuses from the IAM API reference), found without
+// regard to case as APIError finds it.
 func (f Fault) statusOf(code string) int {
-	if f.Status >= 200 && f.Status <= 599 {
+	if f.Status >= 300 && f.Status <= 599 {
 		return f.Status
 	}
-	return iamspec.Status(code)
+	return defaultStatus(code)
 }

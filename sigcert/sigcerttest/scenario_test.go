@@ -65,6 +65,9 @@ type controls interface {
 type faceUnderTest struct {
 	api  fullAPI
 	ctrl controls
+	// fresh, if set, returns a new client with opts, for calls that sign
+	// with other credentials.
+	fresh func(opts ...func(*iam.Options)) fullAPI
 }
 
 var (
@@ -78,7 +81,7 @@ var faces = []face{
 	{"Fake", func(t *testing.T, clock func() time.Time) faceUnderTest {
 		f := sigcerttest.NewFake("Bob", "Alice")
 		f.SetClock(clock)
-		return faceUnderTest{f, f}
+		return faceUnderTest{api: f, ctrl: f}
 	}},
 	{"Server", func(t *testing.T, clock func() time.Time) faceUnderTest {
 		s := sigcerttest.NewServer("Bob", "Alice")
@@ -86,7 +89,10 @@ var faces = []face{
 		s.SetClock(clock)
 		// One attempt per call, as the Fake makes: injected faults are then
 		// seen as they are, not retried away.
-		return faceUnderTest{s.Client(func(o *iam.Options) { o.Retryer = aws.NopRetryer{} }), s}
+		one := func(o *iam.Options) { o.Retryer = aws.NopRetryer{} }
+		return faceUnderTest{api: s.Client(one), ctrl: s, fresh: func(opts ...func(*iam.Options)) fullAPI {
+			return s.Client(append([]func(*iam.Options){one}, opts...)...)
+		}}
 	}},
 }
 
@@ -121,7 +127,14 @@ type step struct {
 	fault  sigcerttest.Fault
 	keyID  string // for setKey, and to sign a call as (with secret)
 	secret string
+	// unsigned sends the call without credentials.
+	unsigned bool
+	// timeout, if set, bounds the call's context.
+	timeout time.Duration
 }
+
+// codeDeadline stands for a call that ended with its context's deadline.
+const codeDeadline = "context.DeadlineExceeded"
 
 // Setup steps of a scenario, applied through the faces' shared methods.
 const (
@@ -161,6 +174,7 @@ func scenarioBodies(now time.Time) map[string]string {
 		"text":    a.TextBefore(),
 		"empty":   "",
 		"euro":    a.PEM + "€",
+		"badutf8": a.PEM + "\xff",
 	}
 }
 
@@ -211,6 +225,12 @@ var scenarios = []struct {
 		{op: iamspec.OpUpload, user: str("Bob"), body: "empty", wantCode: iamspec.CodeValidationError,
 			wantMsg: iamspec.MsgValidationValue("CertificateBody", "", "Member must have length greater than or equal to 1")},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "euro", wantCode: iamspec.CodeValidationError},
+		// Bytes that are not UTF-8: IAM's answer is not known; both faces
+		// refuse them as the Server's decoder does.
+		{op: iamspec.OpUpload, user: str("Bob"), body: "badutf8", wantCode: "InvalidQueryParameter",
+			wantMsg: `the parameter "CertificateBody" is not UTF-8`},
+		{op: iamspec.OpUpload, user: str("Bo\xffb"), body: "a", wantCode: "InvalidQueryParameter",
+			wantMsg: `the parameter "UserName" is not UTF-8`},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "junk", wantCode: iamspec.CodeMalformedCertificate,
 			wantMsg: "Certificate invalid-certificate-body is malformed."},
 		{op: iamspec.OpUpload, user: str("Bob"), body: "text", wantCode: iamspec.CodeMalformedCertificate},
@@ -281,13 +301,24 @@ var scenarios = []struct {
 		{op: iamspec.OpCreateUser, user: str("ops,admin")}, // ',' is legal in IAM names
 		{op: iamspec.OpCreateUser, user: str("no/slash"), wantCode: iamspec.CodeValidationError, wantMsg: iamspec.MsgUserNamePattern},
 		{op: iamspec.OpCreateUser, wantCode: "InvalidParams"},
-		{op: iamspec.OpGetUser, user: str("CAROL"), wantUsers: nil},
-		{op: iamspec.OpGetUser}, // no name: the caller
+		{op: iamspec.OpGetUser, user: str("CAROL"), wantUsers: []string{"Carol"}}, // the name as created
+		{op: iamspec.OpGetUser, wantUsers: []string{sigcerttest.DefaultUser}},     // no name: the caller
 		{op: iamspec.OpGetUser, user: str("nobody"), wantCode: iamspec.CodeNoSuchEntity, wantMsg: iamspec.MsgNoSuchUser("nobody")},
 		{op: iamspec.OpListUsers, max: 2, wantUsers: []string{"Alice", "Bob"}},
 		{op: iamspec.OpListUsers, max: 2, useMarker: true, wantUsers: []string{"Carol", "ops,admin"}},
 		{op: iamspec.OpListUsers, max: 2, useMarker: true, wantUsers: []string{sigcerttest.DefaultUser}},
-		{op: iamspec.OpListUsers, max: 1001, wantCode: iamspec.CodeValidationError},
+		{op: iamspec.OpListUsers, max: 1001, wantCode: iamspec.CodeValidationError,
+			wantMsg: iamspec.MsgValidationValue("MaxItems", "1001", "Member must have value less than or equal to 1000")},
+		{op: iamspec.OpListUsers, marker: "not a marker", wantCode: iamspec.CodeValidationError},
+		// 64 characters at creation; the other operations take names of up
+		// to 128 (existingUserNameType), so a longer name is just unknown.
+		{op: iamspec.OpCreateUser, user: str(strings.Repeat("y", 64)), wantUsers: []string{strings.Repeat("y", 64)}},
+		{op: iamspec.OpUpload, user: str(strings.Repeat("y", 100)), body: "a", wantCode: iamspec.CodeNoSuchEntity,
+			wantMsg: iamspec.MsgNoSuchUser(strings.Repeat("y", 100))},
+		{op: iamspec.OpGetUser, user: str(strings.Repeat("y", 128)), wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpGetUser, user: str(strings.Repeat("y", 129)), wantCode: iamspec.CodeValidationError,
+			wantMsg: iamspec.MsgValidationValue("UserName", strings.Repeat("y", 129), "Member must have length less than or equal to 128")},
+		{op: iamspec.OpDeleteUser, user: str(strings.Repeat("y", 64))},
 		{op: iamspec.OpUpload, user: str("carol"), body: "a", save: "c1"}, // lookups ignore case
 		{op: iamspec.OpList, user: str("Carol"), wantList: []string{"c1"}},
 	}},
@@ -330,6 +361,12 @@ var scenarios = []struct {
 		{op: setStale, n: 1},
 		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
 		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1", "c2"}},
+		{op: iamspec.OpCreateUser, user: str("Hank")},
+		{op: setStale, n: 2},
+		{op: iamspec.OpGetUser, user: str("Hank"), wantCode: iamspec.CodeNoSuchEntity},
+		{op: iamspec.OpListUsers, wantUsers: []string{"Alice", "Bob", sigcerttest.DefaultUser}},
+		{op: iamspec.OpGetUser, user: str("Hank"), wantUsers: []string{"Hank"}},
+		{op: iamspec.OpListUsers, wantUsers: []string{"Alice", "Bob", "Hank", sigcerttest.DefaultUser}},
 	}},
 	{"throttling", []step{
 		{op: setRate, rate: 1, n: 2},
@@ -349,6 +386,22 @@ var scenarios = []struct {
 		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Expired"}},
 		{op: iamspec.OpUpdate, user: str("Bob"), id: "c1", status: types.StatusTypeActive},
 		{op: iamspec.OpList, user: str("Bob"), wantState: []string{"c1:Active"}},
+	}},
+	{"an Expired certificate counts as any other and causes no error", []step{
+		{op: iamspec.OpCreateUser, user: str("Ivy")},
+		{op: iamspec.OpUpload, user: str("Ivy"), body: "a", save: "c1"},
+		{op: iamspec.OpUpload, user: str("Ivy"), body: "b", save: "c2"},
+		{op: setExpired, user: str("Ivy"), id: "c1"},
+		{op: iamspec.OpList, user: str("Ivy"), max: 1, wantState: []string{"c1:Expired"}},
+		{op: iamspec.OpUpload, user: str("Ivy"), body: "c", wantCode: iamspec.CodeLimitExceeded},          // the quota counts it
+		{op: iamspec.OpUpload, user: str("Alice"), body: "a", wantCode: iamspec.CodeDuplicateCertificate}, // still attached
+		{op: iamspec.OpDeleteUser, user: str("Ivy"), wantCode: iamspec.CodeDeleteConflict},
+		{op: iamspec.OpUpdate, user: str("Ivy"), id: "c1", status: types.StatusTypeInactive},
+		{op: iamspec.OpList, user: str("Ivy"), wantState: []string{"c1:Inactive", "c2:Active"}},
+		{op: setExpired, user: str("Ivy"), id: "c1"},
+		{op: iamspec.OpDelete, user: str("Ivy"), id: "c1"},
+		{op: iamspec.OpDelete, user: str("Ivy"), id: "c2"},
+		{op: iamspec.OpDeleteUser, user: str("Ivy")},
 	}},
 	{"faults: 5xx codes get their real status", []step{
 		{op: setFault, fault: sigcerttest.Fault{Code: iamspec.CodeInternalFailure}},
@@ -374,12 +427,35 @@ var scenarios = []struct {
 		{op: iamspec.OpCreateUser, user: str("Gina"), wantCode: iamspec.CodeInternalFailure, wantStatus: 500},
 		{op: iamspec.OpGetUser, user: str("Gina")},
 	}},
+	{"faults: latency, cut short by the caller's deadline", []step{
+		{op: setFault, fault: sigcerttest.Fault{Action: iamspec.OpUpload, Latency: time.Hour}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", timeout: 20 * time.Millisecond, wantCode: codeDeadline},
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}}, // not applied
+		{op: setFault, fault: sigcerttest.Fault{Latency: time.Millisecond}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", save: "c1"}, // a short one only delays
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
+	}},
 	{"access keys act as their user", []step{
 		{op: setKey, keyID: "AKIABOB", secret: "bob-secret", user: str("Bob")},
 		{op: iamspec.OpUpload, body: "a", keyID: "AKIABOB", secret: "bob-secret", save: "c1"},
 		{op: iamspec.OpList, user: str("Bob"), wantList: []string{"c1"}},
 		{op: iamspec.OpGetUser, keyID: "AKIABOB", secret: "bob-secret"},
-		{op: iamspec.OpList, keyID: "AKIAUNKNOWN", secret: "x", wantCode: iamspec.CodeInvalidClientTokenID, wantStatus: 403},
+		{op: iamspec.OpList, keyID: "AKIAUNKNOWN", secret: "x", wantCode: iamspec.CodeInvalidClientTokenID, wantStatus: 403,
+			wantMsg: iamspec.MsgInvalidClientTokenID},
+	}},
+	{"credentials: a wrong secret, an unsigned call", []step{
+		{op: setKey, keyID: "AKIABOB", secret: "bob-secret", user: str("Bob")},
+		{op: iamspec.OpGetUser, keyID: "AKIABOB", secret: "bob-secret", wantUsers: []string{"Bob"}},
+		{op: iamspec.OpUpload, user: str("Bob"), body: "a", keyID: "AKIABOB", secret: "not-bobs-secret",
+			wantCode: iamspec.CodeSignatureDoesNotMatch, wantMsg: iamspec.MsgSignatureDoesNotMatch, wantStatus: 403},
+		{op: iamspec.OpCreateUser, user: str("Judy"), keyID: sigcerttest.DefaultAccessKeyID, secret: "wrong",
+			wantCode: iamspec.CodeSignatureDoesNotMatch, wantStatus: 403},
+		{op: iamspec.OpList, user: str("Bob"), unsigned: true, wantCode: iamspec.CodeMissingAuthToken,
+			wantMsg: iamspec.MsgMissingAuthToken, wantStatus: 403},
+		{op: iamspec.OpDeleteUser, user: str("Bob"), unsigned: true, wantCode: iamspec.CodeMissingAuthToken},
+		// Nothing refused was applied.
+		{op: iamspec.OpList, user: str("Bob"), wantList: []string{}},
+		{op: iamspec.OpGetUser, user: str("Judy"), wantCode: iamspec.CodeNoSuchEntity},
 	}},
 }
 
@@ -417,7 +493,6 @@ func (c *scenarioClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenarioClock,
 	bodies map[string]string, steps []step) []outcome {
 	t.Helper()
-	ctx := context.Background()
 	api, inspect := ft.api, ft.ctrl.Certificates
 	ids := map[string]string{}   // name → id
 	names := map[string]string{} // id → name
@@ -443,6 +518,24 @@ func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenari
 			opts = append(opts, func(o *iam.Options) {
 				o.Credentials = credentials.NewStaticCredentialsProvider(st.keyID, st.secret, "")
 			})
+		}
+		if st.unsigned {
+			opts = append(opts, func(o *iam.Options) { o.Credentials = nil })
+		}
+		ctx := context.Background()
+		if st.timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, st.timeout)
+			defer cancel()
+		}
+		api := api
+		if len(opts) > 0 && ft.fresh != nil {
+			// A client of its own: the SDK's signer caches the signing key
+			// derived from a secret per access key id and day, not per
+			// secret (aws/signer/internal/v4/cache.go), so a client that
+			// signed with a key's right secret would go on signing with it
+			// whatever secret a call's options give.
+			api = ft.fresh(opts...)
 		}
 		switch st.op {
 		case setDelay:
@@ -484,6 +577,8 @@ func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenari
 			}
 			if st.useMarker {
 				in.Marker = marker
+			} else if st.marker != "" {
+				in.Marker = &st.marker
 			}
 			var res *iam.ListUsersOutput
 			if res, err = api.ListUsers(ctx, in, opts...); err == nil {
@@ -493,11 +588,6 @@ func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenari
 				for _, u := range res.Users {
 					out.Users = append(out.Users, *u.UserName)
 					checkUser(t, faceName, i, u)
-				}
-				if st.wantUsers != nil {
-					if diff := cmp.Diff(st.wantUsers, out.Users); diff != "" {
-						t.Errorf("%s step %d: users (-want +got):\n%s", faceName, i, diff)
-					}
 				}
 			}
 		case iamspec.OpDeleteUser:
@@ -567,7 +657,16 @@ func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenari
 			_, err = api.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: st.user, CertificateId: id()}, opts...)
 		}
 
+		if err == nil && st.wantUsers != nil {
+			if diff := cmp.Diff(st.wantUsers, out.Users); diff != "" {
+				t.Errorf("%s step %d (%s): users (-want +got):\n%s", faceName, i, st.op, diff)
+			}
+		}
 		out.Code, out.Message, out.ErrorType, out.HTTPStatus = describe(err)
+		if errors.Is(err, context.DeadlineExceeded) {
+			// The transport's words differ (the Server's name its URL).
+			out.Code, out.Message, out.ErrorType = codeDeadline, "", ""
+		}
 		for id, name := range names {
 			out.Message = strings.ReplaceAll(out.Message, id, "<"+name+">")
 		}
@@ -581,7 +680,7 @@ func runScenario(t *testing.T, faceName string, ft faceUnderTest, clock *scenari
 		if st.wantMsg != "" && out.Message != st.wantMsg {
 			t.Errorf("%s step %d (%s): message %q, want %q", faceName, i, st.op, out.Message, st.wantMsg)
 		}
-		if st.wantCode != "" && st.wantCode != "InvalidParams" {
+		if st.wantCode != "" && st.wantCode != "InvalidParams" && st.wantCode != codeDeadline {
 			want := st.wantStatus
 			if want == 0 {
 				want = iamspec.Status(st.wantCode)

@@ -3,7 +3,6 @@ package sigcerttest
 import (
 	"fmt"
 	"net/http"
-	"slices"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -67,17 +66,13 @@ var modelled = map[string][]string{
 		iamspec.CodeNoSuchEntity, iamspec.CodeServiceFailure},
 }
 
-// apiError returns the error value the SDK's deserializer for operation op
-// builds from an IAM error response with code and message: the operation's
-// modelled exception type if it has one for code, a *smithy.GenericAPIError
-// otherwise.
-func apiError(op, code, message string) smithy.APIError {
-	if slices.Contains(modelled[op], code) {
-		if e := typedError(code, ptr(message)); e != nil {
-			return e
-		}
-	}
-	return &smithy.GenericAPIError{Code: code, Message: message}
+// answerError is the error *iam.Client's operation op returns when IAM
+// answers with status, requestID, code and message: the one construction
+// path of every error both the Fake and APIError return, so the two can
+// never differ (answeredError builds the API error as the SDK's
+// deserializer does, responseError wraps it as the SDK's middleware does).
+func answerError(op string, status int, requestID, code, message string) error {
+	return responseError(op, status, requestID, answeredError(op, code, message))
 }
 
 // typedError returns the SDK's exception type for code, or nil.
@@ -132,7 +127,7 @@ func responseError(op string, status int, requestID string, err error) error {
 // operation op.
 func modelError(op, requestID string, err error) error {
 	me := asModelError(err)
-	return responseError(op, me.Status(), requestID, apiError(op, me.Code, me.Message))
+	return answerError(op, me.Status(), requestID, me.Code, me.Message)
 }
 
 func ptr[T any](v T) *T { return &v }

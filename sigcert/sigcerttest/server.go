@@ -29,8 +29,8 @@ import (
 
 // Server is a local HTTP endpoint that speaks IAM's awsquery protocol for
 // UploadSigningCertificate, ListSigningCertificates,
-// UpdateSigningCertificate and DeleteSigningCertificate, in the manner of
-// httptest.Server. Point an *iam.Client at URL (Client does it for you), or
+// UpdateSigningCertificate, DeleteSigningCertificate, CreateUser, GetUser,
+// ListUsers and DeleteUser, in the manner of httptest.Server. Point an *iam.Client at URL (Client does it for you), or
 // the AWS CLI with --endpoint-url.
 //
 // It answers as IAM does: XML results, IAM's XML error documents with IAM's
@@ -254,6 +254,12 @@ func (s *Server) waitHandlers(d time.Duration) {
 // as Credentials to act as another user, or Retryer: aws.NopRetryer{} for a
 // single attempt. Without optFns, every call returns the same client. Call
 // it after Start.
+//
+// To test a wrong secret, give it to a new client (Client with
+// Credentials in optFns) rather than to one call's options: the SDK's
+// signer caches the key it derives from a secret per access key id and
+// day, so a client that has signed with a key's right secret goes on
+// signing with it, whatever secret a later call's options carry.
 func (s *Server) Client(optFns ...func(*iam.Options)) *iam.Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -334,11 +340,15 @@ func (s *Server) configure(fn func(*iammodel.Model)) {
 	s.mu.Unlock()
 }
 
-// Reset puts the server back as it was set up: a new model with the users,
-// access keys and clock given through NewServer, AddUser, AddAccessKey and
-// SetClock, and no certificates. It also drops queued faults and zeroes the
-// request counts. Requests in flight finish first. The control API's
-// POST reset calls it.
+// Reset puts the server back as it was set up: a new model with what was
+// given through NewServer and the Server's setup methods (the users of
+// AddUser, the keys of AddAccessKey and AddAccessKeyWithSecret, SetClock,
+// SetPropagationDelay, SetRateLimit with a full bucket), and none of what
+// requests did: no certificates, no users made by CreateUser, users deleted
+// by DeleteUser back, no pending StaleReads, no MarkExpired. It also drops
+// queued faults and zeroes the request counts; SetSigningClock is kept.
+// Requests in flight finish first, and requests arriving meanwhile wait for
+// the new model. The control API's POST reset calls it.
 func (s *Server) Reset() {
 	s.modelMu.Lock()
 	defer s.modelMu.Unlock()
@@ -488,7 +498,9 @@ const ControlPath = "/_sigcerttest/"
 //	POST   /_sigcerttest/reset     Reset
 //	POST   /_sigcerttest/faults    Inject the Fault in the JSON body, such as
 //	                               {"Action": "UploadSigningCertificate", "Code": "Throttling", "Count": 2}
-//	                               (Latency as a Go duration, "250ms", or nanoseconds)
+//	                               with any of Fault's fields (Action, Count, Latency, Drop,
+//	                               ApplyThenDrop, Code, ApplyThenCode, Message, Status; names in
+//	                               any case; Latency as a Go duration, "250ms", or nanoseconds)
 //	DELETE /_sigcerttest/faults    ClearFaults
 //	GET    /_sigcerttest/requests  the request counts as JSON: {"total": 3, "actions": {"ListSigningCertificates": 3}}
 //
@@ -547,8 +559,14 @@ func (s *Server) serveIAM(w http.ResponseWriter, r *http.Request) {
 		errorResponse(f.errorAnswer(), f.status(), requestID).write(w, requestID)
 		return
 	case f.ApplyThenCode != "":
+		// Applied only as the request would have been without the fault:
+		// well-formed and signed by a known key with its secret.
 		if decodeErr == nil {
-			s.respond(q, requestID)
+			s.withModel(func(m *iammodel.Model) {
+				if authenticate(r, q.Body, m, now) == nil {
+					s.respond(q, requestID)
+				}
+			})
 		}
 		errorResponse(f.applyThenAnswer(), f.applyThenStatus(), requestID).write(w, requestID)
 		return
@@ -601,6 +619,10 @@ func drop(w http.ResponseWriter) {
 }
 
 // respond applies one decoded request to the model and returns the answer.
+// Its callers hold modelMu for reading (withModel): respond and what it
+// calls use s.model directly and must never call a Server method that
+// takes modelMu again, since a reset waiting for the write lock would then
+// deadlock with it (TestResetDuringRequestsDoesNotDeadlock).
 func (s *Server) respond(q queryRequest, requestID string) response {
 	if q.AccessKeyID == "" {
 		return errorResponse(missingAuth(), 0, requestID)

@@ -43,13 +43,6 @@ const (
 	// not found.
 	codeIncompleteSignature = "IncompleteSignature"
 
-	// msgSignatureDoesNotMatch is IAM's text for a signature that does not
-	// verify, as recorded from IAM's GetUser in aws/aws-cli issue 5166
-	// (and from EC2 in aws/aws-cli issue 135). Code SignatureDoesNotMatch,
-	// HTTP 403 (IAM-FACTS.md; iamspec.ErrorCodes).
-	msgSignatureDoesNotMatch = "The request signature we calculated does not match the signature you provided. " +
-		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-
 	// maxRequestSkew is how far a request's X-Amz-Date may be from the
 	// server's clock. AWS's common errors page (RequestExpired) and every
 	// recorded query-service answer below say 15 minutes.
@@ -183,7 +176,7 @@ func authenticate(r *http.Request, body []byte, m *iammodel.Model, now time.Time
 	}
 	want, err := expectedSignature(r, body, h, aws.Credentials{AccessKeyID: h.accessKeyID, SecretAccessKey: secret}, date)
 	if err != nil || subtle.ConstantTimeCompare([]byte(want), []byte(h.signature)) != 1 {
-		return &authError{err: signatureMismatch(msgSignatureDoesNotMatch)}
+		return &authError{err: signatureMismatch(iamspec.MsgSignatureDoesNotMatch)}
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func TestSignatureVerifiedThroughTheSDK(t *testing.T) {
 
 	_, err = srv.Client(as("AKIAWRONGSECRET", "not-the-secret")).ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{})
 	code, msg, status := sdkErrorOf(err)
-	if code != iamspec.CodeSignatureDoesNotMatch || status != 403 || msg != msgSignatureDoesNotMatch {
+	if code != iamspec.CodeSignatureDoesNotMatch || status != 403 || msg != iamspec.MsgSignatureDoesNotMatch {
 		t.Errorf("wrong secret: %s %d %q (%v)", code, status, msg, err)
 	}
 
