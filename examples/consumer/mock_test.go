@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
@@ -23,6 +25,10 @@ func uploadAnswers(code string) *sigcerttest.FuncAPI {
 	}
 }
 
+// noWait makes sigcert's waits (retry backoff, waiting for IAM to show a
+// change) return at once, so no test sleeps through them.
+var noWait = sigcert.WithWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
+
 func TestRegisterTellsTheCallerWhatToDo(t *testing.T) {
 	for code, want := range map[string]error{
 		"MalformedCertificate": ErrRejected,
@@ -31,7 +37,7 @@ func TestRegisterTellsTheCallerWhatToDo(t *testing.T) {
 		"NoSuchEntity":         ErrUnknownUser,
 		"ServiceFailure":       ErrUnavailable,
 	} {
-		_, err := New(uploadAnswers(code)).Register(context.Background(), "Bob", sigcerttest.NewCert().PEM)
+		_, err := New(uploadAnswers(code), noWait).Register(context.Background(), "Bob", sigcerttest.NewCert().PEM)
 		var e *Error
 		if !errors.Is(err, want) || !errors.As(err, &e) || e.RequestID != "req-1" {
 			t.Errorf("%s: got %v, want %v with request id req-1", code, err, want)

@@ -84,6 +84,14 @@
 //	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", Code: "Throttling", Count: 3})
 //	up := sigcert.NewUploader(srv.Client())
 //
+// When a test makes IAM fail (a 5xx, Throttling, a lost response), Ensure
+// and Rotate back off and then wait up to 10 s for IAM to show the change,
+// as they must against real IAM. Give the Uploader a wait that returns at
+// once, so the test does not sleep through them:
+//
+//	noWait := sigcert.WithWait(func(ctx context.Context, time.Duration) error { return ctx.Err() })
+//	up := sigcert.NewUploader(srv.Client(), noWait)
+//
 // examples/consumer in this module's repository is a small service tested
 // all three ways.
 //
