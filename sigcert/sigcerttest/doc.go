@@ -89,7 +89,7 @@
 // as they must against real IAM. Give the Uploader a wait that returns at
 // once, so the test does not sleep through them:
 //
-//	noWait := sigcert.WithWait(func(ctx context.Context, time.Duration) error { return ctx.Err() })
+//	noWait := sigcert.WithWait(func(ctx context.Context, _ time.Duration) error { return ctx.Err() })
 //	up := sigcert.NewUploader(srv.Client(), noWait)
 //
 // examples/consumer in this module's repository is a small service tested
