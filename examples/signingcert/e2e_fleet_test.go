@@ -419,7 +419,11 @@ func TestE2EApplyDryRunPrintsThePlanSendingOnlyLists(t *testing.T) {
 	if r.code != 0 || r.stdout != "\t"+old+"\t\n" {
 		t.Errorf("--query: exit %d, %q", r.code, r.stdout)
 	}
-	listsOnly(t, "the table and the query", since(before, h.counts()), 4)
+	r = h.iam("apply", "--manifest", m, "--dry-run", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "STEPS\tdeactivate\t"+old+"\tretire the previous certificate\n") {
+		t.Errorf("text: exit %d\n%s", r.code, r.stdout)
+	}
+	listsOnly(t, "the table, the query and the text", since(before, h.counts()), 6)
 
 	// Rotate would refuse at the quota: the dry run names the entry, exits
 	// 3 as the apply would, and still writes nothing.

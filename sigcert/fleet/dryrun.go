@@ -21,6 +21,8 @@ import (
 //     quota with no certificate the policy lets it delete); Err and Report
 //     are what the apply would return.
 //
+// Result.Certificate is the entry's certificate when the user holds it
+// already (Plan.Holding), else nil: an upload's id is IAM's to assign.
 // Summary.DryRun is set, so that "changed" is read as "would change".
 
 // planEntry plans one entry into res, for runEntry's dry-run branch.
