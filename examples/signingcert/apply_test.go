@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/smithy-go"
 
@@ -102,25 +103,55 @@ func TestApplyExitStatusOfFailures(t *testing.T) {
 	}
 }
 
-func TestDryRunIntentFollowsThePolicy(t *testing.T) {
-	c := certgen.Valid()
-	entries := []fleet.Entry{
-		{UserName: "K", CertificateBody: c.PEM, Mode: fleet.Rotate, Policy: sigcert.RotatePolicy{Previous: sigcert.KeepPrevious}, Source: "entries[0]"},
-		{UserName: "D", CertificateBody: certgen.Valid().PEM, Mode: fleet.Rotate, Policy: sigcert.RotatePolicy{Previous: sigcert.DeletePrevious, DeleteActiveForRoom: true}, Source: "entries[1]"},
-		{UserName: "E", CertificateBody: certgen.Valid().PEM, Mode: fleet.Ensure, Source: "entries[2]"},
-	}
-	doc := intentOf(entries, nil)
-	got := doc.DryRun.Entries
-	for i, want := range []string{
-		"would rotate K to " + got[0].Fingerprint + ": attach it unless already attached (at the quota with no Inactive certificate, refuse), and keep the others",
-		"would rotate D to " + got[1].Fingerprint + ": attach it unless already attached (at the quota with no Inactive certificate, delete the oldest Active one), then delete the others",
-		"would ensure E holds " + got[2].Fingerprint + ": attach it unless already attached, change nothing else",
+func TestApplyProgressLinesListEachEntrysSteps(t *testing.T) {
+	e, _, stderr := testEnv(nil)
+	entries := []fleet.Entry{{UserName: "Bob", Source: "entries[0]"}, {UserName: "Al\u202ece", Source: "entries[1]"}}
+	p := newApplyProgress(e, entries, false)
+	for _, ev := range []fleet.Event{
+		{Kind: fleet.EntryStarted, Index: 0, UserName: "Bob"},
+		{Kind: fleet.EntryStarted, Index: 1, UserName: "Al\u202ece"},
+		{Kind: fleet.StepStarted, Index: 0, UserName: "Bob", Action: sigcert.ActionUpload},
+		{Kind: fleet.StepEnded, Index: 0, UserName: "Bob", Action: sigcert.ActionUpload, CertificateID: "NEWID", Duration: 20 * time.Millisecond},
+		{Kind: fleet.StepStarted, Index: 1, UserName: "Al\u202ece", Action: sigcert.ActionUpload},
+		{Kind: fleet.StepEnded, Index: 1, UserName: "Al\u202ece", Action: sigcert.ActionUpload, Err: errors.New("x"), Duration: time.Second},
+		{Kind: fleet.EntryEnded, Index: 1, UserName: "Al\u202ece", Status: fleet.Failed},
+		{Kind: fleet.StepStarted, Index: 0, UserName: "Bob", Action: sigcert.ActionDeactivate, CertificateID: "OLDID"},
+		{Kind: fleet.StepEnded, Index: 0, UserName: "Bob", Action: sigcert.ActionDeactivate, CertificateID: "OLDID", Duration: 10 * time.Millisecond},
+		{Kind: fleet.EntryEnded, Index: 0, UserName: "Bob", Status: fleet.Changed},
 	} {
-		if got[i].Intent != want {
-			t.Errorf("entry %d: %q\nwant %q", i, got[i].Intent, want)
-		}
+		p.event(ev)
 	}
-	if doc.DryRun.Listed || got[0].Previous != "keep" || !got[1].DeleteActiveForRoom || got[2].Previous != "" || len(got[0].Fingerprint) != 64 {
-		t.Errorf("intent = %+v", doc)
+	p.finish()
+	want := "signingcert apply: 1/2 entries[1] (Al\\u202ece): failed: upload failed (1.000 s)\n" +
+		"signingcert apply: 2/2 entries[0] (Bob): changed: upload NEWID (0.020 s), deactivate OLDID (0.010 s)\n"
+	if got := stderr.String(); got != want {
+		t.Errorf("lines:\n%s\nwant:\n%s", got, want)
+	}
+
+	// A dry run's lines say what the apply would do.
+	e, _, stderr = testEnv(nil)
+	p = newApplyProgress(e, entries[:1], true)
+	p.event(fleet.Event{Kind: fleet.EntryStarted, Index: 0, UserName: "Bob", DryRun: true})
+	p.event(fleet.Event{Kind: fleet.EntryEnded, Index: 0, UserName: "Bob", DryRun: true, Status: fleet.Changed})
+	if got := stderr.String(); got != "signingcert apply: 1/1 entries[0] (Bob): would_change\n" {
+		t.Errorf("dry-run line %q", got)
+	}
+}
+
+func TestApplyProgressBarNamesTheStepRunning(t *testing.T) {
+	e, _, stderr := testEnv(nil)
+	var term strings.Builder
+	e.progress = &term
+	p := newApplyProgress(e, []fleet.Entry{{UserName: "Bob"}, {UserName: "Ann"}}, false)
+	p.event(fleet.Event{Kind: fleet.EntryStarted, Index: 0, UserName: "Bob"})
+	p.event(fleet.Event{Kind: fleet.StepStarted, Index: 0, UserName: "Bob", Action: sigcert.ActionDeactivate})
+	if !strings.Contains(term.String(), "applying: Bob deactivate") {
+		t.Errorf("terminal got %q, want the step named", term.String())
+	}
+	p.event(fleet.Event{Kind: fleet.StepEnded, Index: 0, UserName: "Bob", Action: sigcert.ActionDeactivate})
+	p.event(fleet.Event{Kind: fleet.EntryEnded, Index: 0, UserName: "Bob", Status: fleet.Changed})
+	p.finish()
+	if stderr.Len() != 0 {
+		t.Errorf("stderr = %q: with a bar, no plain lines", stderr)
 	}
 }

@@ -45,18 +45,22 @@ The manifest is JSON:
 The whole manifest is checked before anything is sent; every problem is listed
 with its entry.
 
---dry-run checks the manifest and prints each entry's intent ("would
-ensure", "would rotate ...") without sending anything. It does not yet list
-the account, so it cannot say which certificates would be deactivated or
-deleted, nor which entries are already done.
+--dry-run lists each user's certificates and prints the plan: for each entry,
+the steps the apply would take (upload, activate, deactivate, delete), each
+with its certificate id and reason, from the decision code the apply runs. It
+sends list calls only, never a write; on an account nobody changes meanwhile,
+the apply then takes exactly these steps. An upload's id is IAM's to assign,
+so the plan leaves it empty. Status is would_change, unchanged, or failed
+(the user could not be listed, or rotate would refuse).
 
 --rate holds every HTTP request, retries included, to R a second: set it a
 little under the account's rate for IAM and nothing is throttled. Without it,
 the SDK's adaptive retry mode slows down when IAM answers Throttling.
 
-Progress is a bar on a terminal, else one line per entry on stderr.
+Progress is a bar on a terminal, naming each step as it starts; else one line
+per entry on stderr as it ends, with its steps.
 
-Exit status: 0 every entry done, 1 the manifest is invalid (nothing sent),
+Exit status: 0 every entry done (or planned), 1 the manifest is invalid (nothing sent),
 2 usage error, 3 some entries failed (each named on stderr with its error),
 4 no usable answer (transport failure, timeout, no credentials), 130
 interrupted (entries not started are reported not_run).`
@@ -92,17 +96,21 @@ func newApplyCmd(e *env) *cobra.Command {
 		if err != nil {
 			return reportManifest(e.stderr, err)
 		}
-		if dryRun {
-			return writeIntent(e.stdout, &o, intentOf(entries, opts))
-		}
-
 		ctx := cmd.Context()
 		cfg, err := a.loadConfig(ctx, e)
 		if err != nil {
 			return a.explain(err)
 		}
-		out := newApplyOutput(len(entries))
-		show := newApplyProgress(e, len(entries))
+		show := newApplyProgress(e, entries, dryRun)
+		var (
+			out  *applyOutput
+			plan *planOutput
+		)
+		if dryRun {
+			plan = newPlanOutput(entries, opts)
+		} else {
+			out = newApplyOutput(len(entries))
+		}
 		r := &fleet.Runner{
 			API:         a.client(cfg),
 			Options:     append(append(append([]sigcert.Option{}, opts...), cmRetry), workflowRetry(cfg.RetryMaxAttempts)...),
@@ -110,14 +118,19 @@ func newApplyCmd(e *env) *cobra.Command {
 			Concurrency: workers,
 			Rate:        rate,
 			Burst:       1,
+			DryRun:      dryRun,
+			Progress:    show.event,
 			// Deliver keeps the run's memory flat: each Result is cut to
 			// its row as it ends, and the parsed certificates dropped.
 			Deliver: func(res fleet.Result) {
 				if res.Err != nil {
 					res.Err = a.explain(res.Err)
 				}
+				if plan != nil {
+					plan.add(entries[res.Index], res)
+					return
+				}
 				out.add(entries[res.Index], res)
-				show.done(entries[res.Index], res)
 			},
 		}
 		rep, runErr := r.Run(ctx, entries)
@@ -130,11 +143,20 @@ func newApplyCmd(e *env) *cobra.Command {
 		if rep == nil {
 			return a.explain(runErr)
 		}
-		out.Summary = summaryOf(rep.Summary)
-		if err := o.print(e.stdout, out, out.table); err != nil {
-			return err
+		var failed error
+		if plan != nil {
+			plan.Summary = planSummaryOf(rep.Summary)
+			if err := o.print(e.stdout, plan, plan.table); err != nil {
+				return err
+			}
+			failed = entryFailures(e.stderr, plan.names(), plan.errs)
+		} else {
+			out.Summary = summaryOf(rep.Summary)
+			if err := o.print(e.stdout, out, out.table); err != nil {
+				return err
+			}
+			failed = out.failures(e.stderr)
 		}
-		failed := out.failures(e.stderr)
 		if runErr != nil {
 			return runErr // interrupted: the rest is not_run
 		}
@@ -144,7 +166,7 @@ func newApplyCmd(e *env) *cobra.Command {
 	o.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&manifest, "manifest", "", "the JSON manifest `FILE` (schema above)")
-	f.BoolVar(&dryRun, "dry-run", false, "check the manifest and print each entry's intent; send nothing (the account is not listed yet)")
+	f.BoolVar(&dryRun, "dry-run", false, "list each user's certificates and print the plan: every step the apply would take; no write is sent")
 	f.IntVar(&workers, "concurrency", fleet.DefaultConcurrency, "how many users are worked on at once (`N`)")
 	f.Float64Var(&rate, "rate", 0, "at most `R` HTTP requests a second, retries included; 0 for no fixed rate (adaptive retry only)")
 	_ = cmd.MarkFlagFilename("manifest", "json")
@@ -309,16 +331,25 @@ func sumCalls(m map[string]int) int {
 }
 
 // failures names each failed entry on stderr with its error, and returns
-// the exit status: 3 when some entries failed, 4 when any failed for want
-// of an answer (transport, timeout), as the one-user commands exit.
+// the exit status, as entryFailures does.
 func (out *applyOutput) failures(w io.Writer) error {
+	names := make([]string, len(out.Results))
+	for i, r := range out.Results {
+		names[i] = fmt.Sprintf("%s (%s)", r.Entry, oneLine(r.UserName))
+	}
+	return entryFailures(w, names, out.errs)
+}
+
+// entryFailures names each failed entry on stderr with its error, and
+// returns the exit status: 3 when some entries failed, 4 when any failed for
+// want of an answer (transport, timeout), as the one-user commands exit.
+func entryFailures(w io.Writer, names []string, errs []error) error {
 	code := exitOK
-	for i, err := range out.errs {
+	for i, err := range errs {
 		if err == nil {
 			continue
 		}
-		r := out.Results[i]
-		fmt.Fprintln(w, entryErrorLine("apply", fmt.Sprintf("%s (%s)", r.Entry, oneLine(r.UserName)), err))
+		fmt.Fprintln(w, entryErrorLine("apply", names[i], err))
 		if exitCode(err) == exitOther {
 			code = exitOther
 		} else if code == exitOK {
@@ -343,24 +374,32 @@ func entryErrorLine(cmd, what string, err error) string {
 	return fmt.Sprintf("signingcert %s: %s: %s: %s", cmd, errorName(err), what, errorMessage(err))
 }
 
-// applyProgress shows the run's progress: a bar on a terminal, else one
-// line per entry on stderr.
+// applyProgress shows the run's progress from the Runner's events: a bar on
+// a terminal, whose description names each step as it starts, else one line
+// per entry on stderr as it ends, with the steps it took. The Runner calls
+// event one event at a time, so it needs no lock.
 type applyProgress struct {
-	bar   *progressbar.ProgressBar
-	lines io.Writer
-	total int
-	n     int
+	bar     *progressbar.ProgressBar
+	lines   io.Writer
+	entries []fleet.Entry
+	verb    string // "applying", "planning"
+	dry     bool
+	n       int
+	steps   map[int][]string // for the lines: each running entry's steps so far
 }
 
-func newApplyProgress(e *env, total int) *applyProgress {
-	p := &applyProgress{total: total}
+func newApplyProgress(e *env, entries []fleet.Entry, dry bool) *applyProgress {
+	p := &applyProgress{entries: entries, verb: "applying", dry: dry}
+	if dry {
+		p.verb = "planning"
+	}
 	if e.progress == nil {
-		p.lines = e.stderr
+		p.lines, p.steps = e.stderr, map[int][]string{}
 		return p
 	}
-	p.bar = progressbar.NewOptions(total,
+	p.bar = progressbar.NewOptions(len(entries),
 		progressbar.OptionSetWriter(e.progress),
-		progressbar.OptionSetDescription("applying"),
+		progressbar.OptionSetDescription(p.verb),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(progressEvery),
@@ -370,14 +409,38 @@ func newApplyProgress(e *env, total int) *applyProgress {
 	return p
 }
 
-// done counts one entry; Deliver calls it one entry at a time.
-func (p *applyProgress) done(e fleet.Entry, res fleet.Result) {
-	p.n++
-	if p.bar != nil {
-		_ = p.bar.Add(1)
-		return
+// event is the Runner's Progress.
+func (p *applyProgress) event(ev fleet.Event) {
+	switch ev.Kind {
+	case fleet.StepStarted:
+		if p.bar != nil {
+			p.bar.Describe(fmt.Sprintf("%s: %s %s", p.verb, shorten(oneLine(ev.UserName), 24), ev.Action))
+		}
+	case fleet.StepEnded:
+		if p.bar != nil || ev.Index < 0 {
+			return
+		}
+		s := string(ev.Action)
+		if ev.CertificateID != "" {
+			s += " " + oneLine(ev.CertificateID)
+		}
+		if ev.Err != nil {
+			s += " failed"
+		}
+		p.steps[ev.Index] = append(p.steps[ev.Index], fmt.Sprintf("%s (%.3f s)", s, ev.Duration.Seconds()))
+	case fleet.EntryEnded:
+		p.n++
+		if p.bar != nil {
+			_ = p.bar.Add(1)
+			return
+		}
+		line := fmt.Sprintf("signingcert apply: %d/%d %s (%s): %s", p.n, len(p.entries), oneLine(p.entries[ev.Index].Source), oneLine(ev.UserName), statusWord(ev.Status, p.dry))
+		if steps := p.steps[ev.Index]; len(steps) > 0 {
+			line += ": " + strings.Join(steps, ", ")
+		}
+		delete(p.steps, ev.Index)
+		fmt.Fprintln(p.lines, line)
 	}
-	fmt.Fprintf(p.lines, "signingcert apply: %d/%d %s (%s): %s\n", p.n, p.total, e.Source, oneLine(res.UserName), res.Status)
 }
 
 func (p *applyProgress) finish() {
@@ -386,38 +449,68 @@ func (p *applyProgress) finish() {
 	}
 }
 
-// intentDoc is what --dry-run prints today: each entry's intent after the
-// local checks, from the manifest alone.
-//
-// The switch to a real plan: when fleet.Runner has DryRun (sigcert's
-// PlanEnsure and PlanRotate, list calls only), --dry-run connects, runs the
-// Runner with DryRun set, and prints each Result's plan in place of
-// intentOf's rows; Listed becomes true and Note goes.
-type intentDoc struct {
-	DryRun intentRun `json:"DryRun"`
+// shorten cuts s to at most n runes, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
-type intentRun struct {
-	// Listed is false: the account was not listed, so this is what the
-	// manifest asks for, not the steps the apply would take.
-	Listed  bool          `json:"Listed"`
-	Note    string        `json:"Note"`
-	Entries []intentEntry `json:"Entries"`
+// statusWord is how apply prints a status: in a dry run, "changed" is
+// what the apply would do, so it reads "would_change".
+func statusWord(s fleet.Status, dry bool) string {
+	if dry && s == fleet.Changed {
+		return "would_change"
+	}
+	return string(s)
 }
 
-type intentEntry struct {
+// planOutput is what --dry-run prints: each entry's plan, in the manifest's
+// order, and the summary. It has apply's shape (Results, Summary, the same
+// Steps) with DryRun true, so that one --query serves both; Status is
+// would_change, unchanged, failed or not_run.
+type planOutput struct {
+	DryRun  bool         `json:"DryRun"`
+	Results []planResult `json:"Results"`
+	Summary planSummary  `json:"Summary"`
+
+	errs    []error // per entry, for the error lines
+	checker *sigcert.Uploader
+}
+
+type planResult struct {
 	Entry               string `json:"Entry"`
 	UserName            string `json:"UserName"`
 	Mode                string `json:"Mode"`
 	Previous            string `json:"Previous,omitempty"`
 	DeleteActiveForRoom bool   `json:"DeleteActiveForRoom,omitempty"`
-	Fingerprint         string `json:"Fingerprint"`
-	NotAfter            string `json:"NotAfter"`
-	Subject             string `json:"Subject"`
-	Intent              string `json:"Intent"`
+	// Fingerprint is the SHA-256 of the entry's certificate.
+	Fingerprint string `json:"Fingerprint"`
+	Status      string `json:"Status"`
+	// CertificateID is the entry's certificate's id when the user holds it
+	// already; an upload's is IAM's to assign.
+	CertificateID string `json:"CertificateId,omitempty"`
+	// Steps are the steps the apply would take, in order: apply's Steps,
+	// with an upload's CertificateId "".
+	Steps     []rotateStep `json:"Steps"`
+	Calls     int          `json:"Calls"`
+	ErrorCode string       `json:"ErrorCode,omitempty"`
+	Error     string       `json:"Error,omitempty"`
 }
 
-const intentNote = "local checks only: nothing was sent and the account was not listed, so this is each entry's intent, not the calls the apply would make"
+type planSummary struct {
+	Entries        int            `json:"Entries"`
+	WouldChange    int            `json:"WouldChange"`
+	Unchanged      int            `json:"Unchanged"`
+	Failed         int            `json:"Failed"`
+	NotRun         int            `json:"NotRun"`
+	Calls          map[string]int `json:"Calls"`
+	Attempts       map[string]int `json:"Attempts"`
+	Throttled      int            `json:"Throttled"`
+	ElapsedSeconds float64        `json:"ElapsedSeconds"`
+}
 
 // previousNames are the manifest's names for sigcert.Previous values.
 var previousNames = map[sigcert.Previous]string{
@@ -426,46 +519,81 @@ var previousNames = map[sigcert.Previous]string{
 	sigcert.DeletePrevious:     "delete",
 }
 
-// intentOf describes what each entry asks for. It sends nothing: the
-// certificates are parsed locally (loadManifest already checked them).
-func intentOf(entries []fleet.Entry, opts []sigcert.Option) intentDoc {
-	checker := sigcert.NewUploader(nil, opts...)
-	doc := intentDoc{DryRun: intentRun{Note: intentNote, Entries: make([]intentEntry, 0, len(entries))}}
-	for _, e := range entries {
-		ie := intentEntry{Entry: e.Source, UserName: e.UserName, Mode: string(e.Mode), Fingerprint: "-", NotAfter: "-", Subject: "-"}
-		if c, err := checker.Check(sigcert.Request{CertificateBody: e.CertificateBody}); err == nil && c != nil {
-			ie.Fingerprint = sigcert.Fingerprint(c)
-			ie.NotAfter = awsTime(c.NotAfter)
-			ie.Subject = subject(c)
-		}
-		switch e.Mode {
-		case fleet.Rotate:
-			ie.Previous = previousNames[e.Policy.Previous]
-			ie.DeleteActiveForRoom = e.Policy.DeleteActiveForRoom
-			room := "at the quota with no Inactive certificate, refuse"
-			if e.Policy.DeleteActiveForRoom {
-				room = "at the quota with no Inactive certificate, delete the oldest Active one"
-			}
-			ie.Intent = fmt.Sprintf("would rotate %s to %s: attach it unless already attached (%s), then %s the others",
-				e.UserName, ie.Fingerprint, room, ie.Previous)
-			if e.Policy.Previous == sigcert.KeepPrevious {
-				ie.Intent = fmt.Sprintf("would rotate %s to %s: attach it unless already attached (%s), and keep the others",
-					e.UserName, ie.Fingerprint, room)
-			}
-		default:
-			ie.Intent = fmt.Sprintf("would ensure %s holds %s: attach it unless already attached, change nothing else", e.UserName, ie.Fingerprint)
-		}
-		doc.DryRun.Entries = append(doc.DryRun.Entries, ie)
-	}
-	return doc
+func newPlanOutput(entries []fleet.Entry, opts []sigcert.Option) *planOutput {
+	return &planOutput{DryRun: true, Results: make([]planResult, len(entries)), errs: make([]error, len(entries)),
+		checker: sigcert.NewUploader(nil, opts...)}
 }
 
-func writeIntent(w io.Writer, o *outFlags, doc intentDoc) error {
-	return o.print(w, doc, func(w io.Writer) error {
-		fmt.Fprintln(w, "Dry run: "+intentNote+".")
-		for _, ie := range doc.DryRun.Entries {
-			fmt.Fprintf(w, "  %s: %s\n", oneLine(ie.Entry), oneLine(ie.Intent))
+// add keeps one entry's plan as its row. The fingerprint is taken locally:
+// loadManifest already checked the certificate.
+func (out *planOutput) add(e fleet.Entry, res fleet.Result) {
+	r := planResult{Entry: e.Source, UserName: res.UserName, Mode: string(res.Mode), Fingerprint: "-",
+		Status: statusWord(res.Status, true), Steps: []rotateStep{}, Calls: res.Calls}
+	if e.Mode == fleet.Rotate {
+		r.Previous, r.DeleteActiveForRoom = previousNames[e.Policy.Previous], e.Policy.DeleteActiveForRoom
+	}
+	if c, err := out.checker.Check(sigcert.Request{CertificateBody: e.CertificateBody}); err == nil && c != nil {
+		r.Fingerprint = sigcert.Fingerprint(c)
+	}
+	if p := res.Plan; p != nil {
+		if p.Holding != nil {
+			r.CertificateID = p.Holding.CertificateID
 		}
-		return nil
-	})
+		for _, s := range p.Steps {
+			r.Steps = append(r.Steps, rotateStep{Action: string(s.Action), CertificateID: s.CertificateID, Why: s.Reason})
+		}
+	}
+	if res.Err != nil && res.Status == fleet.Failed {
+		r.ErrorCode, r.Error = errorName(res.Err), errorMessage(res.Err)
+		out.errs[res.Index] = res.Err
+	}
+	out.Results[res.Index] = r
+}
+
+func (out *planOutput) names() []string {
+	names := make([]string, len(out.Results))
+	for i, r := range out.Results {
+		names[i] = fmt.Sprintf("%s (%s)", r.Entry, oneLine(r.UserName))
+	}
+	return names
+}
+
+func planSummaryOf(s fleet.Summary) planSummary {
+	a := summaryOf(s)
+	return planSummary{Entries: a.Entries, WouldChange: a.Changed, Unchanged: a.Unchanged, Failed: a.Failed, NotRun: a.NotRun,
+		Calls: a.Calls, Attempts: a.Attempts, Throttled: a.Throttled, ElapsedSeconds: a.ElapsedSeconds}
+}
+
+// table draws one row per planned step (one for an entry with none), then
+// the summary.
+func (out *planOutput) table(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ENTRY\tUSER\tMODE\tSTATUS\tSTEP\tCERTIFICATE ID\tREASON")
+	for _, r := range out.Results {
+		head := fmt.Sprintf("%s\t%s\t%s\t%s", oneLine(r.Entry), oneLine(r.UserName), r.Mode, r.Status)
+		switch {
+		case r.Error != "":
+			fmt.Fprintf(tw, "%s\t-\t-\t%s\n", head, oneLine(r.ErrorCode+": "+r.Error))
+		case len(r.Steps) == 0:
+			id := r.CertificateID
+			if id == "" {
+				id = "-"
+			}
+			fmt.Fprintf(tw, "%s\t-\t%s\t%s\n", head, oneLine(id), "nothing to do")
+		}
+		for _, s := range r.Steps {
+			id := s.CertificateID
+			if id == "" {
+				id = "(new)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", head, s.Action, oneLine(id), oneLine(s.Why))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	s := out.Summary
+	_, err := fmt.Fprintf(w, "\nDry run, nothing written. %d entries: %d would change, %d unchanged, %d failed, %d not run; %d calls, %d throttled, %.3f s\n",
+		s.Entries, s.WouldChange, s.Unchanged, s.Failed, s.NotRun, sumCalls(s.Calls), s.Throttled, s.ElapsedSeconds)
+	return err
 }

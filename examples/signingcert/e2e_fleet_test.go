@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -344,35 +346,180 @@ func TestE2EApplyUsageErrors(t *testing.T) {
 	}
 }
 
-func TestE2EApplyDryRunSendsNothing(t *testing.T) {
-	h := newHarness(t, "Bob", "Alice")
+// listsOnly fails the test if sent holds anything but list calls.
+func listsOnly(t *testing.T, what string, sent map[string]int, lists int) {
+	t.Helper()
+	if diff := cmp.Diff(map[string]int{"ListSigningCertificates": lists}, sent); diff != "" {
+		t.Errorf("%s sent (-want +got):\n%s", what, diff)
+	}
+}
+
+// iamID is the id IAM gives a certificate: base32 of the SHA-1 of its DER,
+// which the local IAM reproduces from a recorded answer. A plan leaves an
+// upload's id empty; the test derives the one the apply gets.
+func iamID(der []byte) string {
+	sum := sha1.Sum(der)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])
+}
+
+func TestE2EApplyDryRunPrintsThePlanSendingOnlyLists(t *testing.T) {
+	h := newHarness(t, "Bob", "Alice", "Cy")
+	old := h.give("Bob", certgen.Valid().PEM)
+	h.give("Cy", certgen.Valid().PEM)
+	h.give("Cy", certgen.Valid().PEM) // at the quota, both Active
 	doc, err := os.ReadFile(filepath.Join("testdata", "apply", "minimal.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	bob := certgen.Valid()
 	m := h.manifest(string(doc), map[string]string{"bob.pem": bob.PEM, "alice.pem": certgen.Valid().PEM})
-	r := h.iam("apply", "--manifest", m, "--dry-run").ok(t)
-	got := decode[intentDoc](t, r.stdout)
-	if got.DryRun.Listed || !strings.Contains(got.DryRun.Note, "not listed") || len(got.DryRun.Entries) != 2 {
+
+	before := h.counts()
+	r := h.iam("apply", "--manifest", m, "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	listsOnly(t, "the dry run", since(before, h.counts()), 2)
+	got := decode[planOutput](t, r.stdout)
+	if !got.DryRun || len(got.Results) != 2 || got.Summary.WouldChange != 2 || got.Summary.Entries != 2 {
 		t.Fatalf("dry run = %+v", got)
 	}
-	b, a := got.DryRun.Entries[0], got.DryRun.Entries[1]
+	b, a := got.Results[0], got.Results[1]
 	if sum := sha256.Sum256(bob.DER); b.Fingerprint != hex.EncodeToString(sum[:]) {
 		t.Errorf("Bob's fingerprint %s is not his certificate's", b.Fingerprint)
 	}
-	if !strings.HasPrefix(b.Intent, "would rotate Bob to "+b.Fingerprint+": ") || !strings.Contains(b.Intent, "deactivate the others") || b.Previous != "deactivate" {
-		t.Errorf("Bob: %+v", b)
+	wantBob := []rotateStep{{Action: "upload", Why: "the new certificate"}, {Action: "deactivate", CertificateID: old, Why: "retire the previous certificate"}}
+	if diff := cmp.Diff(wantBob, b.Steps); diff != "" || b.Status != "would_change" || b.Previous != "deactivate" || b.CertificateID != "" {
+		t.Errorf("Bob: %+v\nsteps (-want +got):\n%s", b, diff)
 	}
-	if !strings.HasPrefix(a.Intent, "would ensure Alice holds "+a.Fingerprint+": ") || a.Previous != "" {
+	if len(a.Steps) != 1 || a.Steps[0].Action != "upload" || a.Mode != "ensure" || a.Previous != "" {
 		t.Errorf("Alice: %+v", a)
 	}
-	if d := h.counts(); len(d) != 0 {
-		t.Errorf("requests sent: %v", d)
+	if lines := strings.Split(strings.TrimSpace(r.stderr), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[1], ": would_change") {
+		t.Errorf("stderr = %q, want a progress line per entry", r.stderr)
 	}
-	r = h.iam("apply", "--manifest", m, "--dry-run", "--output", "table").ok(t)
-	if !strings.HasPrefix(r.stdout, "Dry run: local checks only") || !strings.Contains(r.stdout, "entries[0]: would rotate Bob") {
-		t.Errorf("table:\n%s", r.stdout)
+
+	before = h.counts()
+	r = h.iam("apply", "--manifest", m, "--dry-run", "--output", "table")
+	if r.code != 0 {
+		t.Fatalf("table: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{
+		"ENTRY       USER   MODE    STATUS        STEP        CERTIFICATE ID",
+		"entries[0]  Bob    rotate  would_change  upload      (new)",
+		"entries[0]  Bob    rotate  would_change  deactivate  " + old + "  retire the previous certificate",
+		"entries[1]  Alice  ensure  would_change  upload      (new)",
+		"Dry run, nothing written. 2 entries: 2 would change, 0 unchanged, 0 failed, 0 not run; 2 calls",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = h.iam("apply", "--manifest", m, "--dry-run", "--query", "Results[].Steps[].CertificateId", "--output", "text")
+	if r.code != 0 || r.stdout != "\t"+old+"\t\n" {
+		t.Errorf("--query: exit %d, %q", r.code, r.stdout)
+	}
+	r = h.iam("apply", "--manifest", m, "--dry-run", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "STEPS\tdeactivate\t"+old+"\tretire the previous certificate\n") {
+		t.Errorf("text: exit %d\n%s", r.code, r.stdout)
+	}
+	listsOnly(t, "the table, the query and the text", since(before, h.counts()), 6)
+
+	// Rotate would refuse at the quota: the dry run names the entry, exits
+	// 3 as the apply would, and still writes nothing.
+	m = h.manifest(`{"entries": [{"user": "Cy", "certificate": "c.pem", "mode": "rotate"}]}`, map[string]string{"c.pem": certgen.Valid().PEM})
+	before = h.counts()
+	r = h.iam("apply", "--manifest", m, "--dry-run", "--output", "json")
+	if r.code != exitIAM || !strings.Contains(r.stderr, "signingcert apply: LimitExceeded: entries[0] (Cy): ") {
+		t.Errorf("exit %d, stderr %q: want 3 and the entry named", r.code, r.stderr)
+	}
+	if got := decode[planOutput](t, r.stdout); got.Results[0].Status != "failed" || got.Results[0].ErrorCode != "LimitExceeded" || got.Summary.Failed != 1 {
+		t.Errorf("refused plan = %+v", got)
+	}
+	listsOnly(t, "the refused dry run", since(before, h.counts()), 1)
+}
+
+func TestE2EApplyTakesTheStepsTheDryRunPlanned(t *testing.T) {
+	users := []string{"Fresh", "Holder", "Idle", "Single", "Full", "FullActive", "Quiet", "Ens1", "Ens2"}
+	h := newHarness(t, users...)
+	mine := map[string]*certgen.Cert{}
+	for _, u := range users {
+		mine[u] = certgen.Valid()
+	}
+	h.give("Holder", mine["Holder"].PEM) // holds it, Active: nothing to do
+	h.deactivate("Idle", h.give("Idle", mine["Idle"].PEM))
+	h.give("Idle", certgen.Valid().PEM) // holds it Inactive, and another Active
+	h.give("Single", certgen.Valid().PEM)
+	h.deactivate("Full", h.give("Full", certgen.Valid().PEM))
+	h.give("Full", certgen.Valid().PEM) // at the quota, one Inactive
+	h.give("FullActive", certgen.Valid().PEM)
+	h.give("FullActive", certgen.Valid().PEM) // at the quota, both Active
+	h.deactivate("Quiet", h.give("Quiet", certgen.Valid().PEM))
+	h.give("Ens2", mine["Ens2"].PEM)
+
+	entries := []string{
+		`{"user": "Fresh", "certificate": "Fresh.pem", "mode": "rotate"}`,
+		`{"user": "Holder", "certificate": "Holder.pem", "mode": "rotate", "previous": "delete"}`,
+		`{"user": "Idle", "certificate": "Idle.pem", "mode": "rotate", "previous": "delete"}`,
+		`{"user": "Single", "certificate": "Single.pem", "mode": "rotate", "previous": "keep"}`,
+		`{"user": "Full", "certificate": "Full.pem", "mode": "rotate", "previous": "deactivate"}`,
+		`{"user": "FullActive", "certificate": "FullActive.pem", "mode": "rotate", "previous": "deactivate", "delete_active_for_room": true}`,
+		`{"user": "Quiet", "certificate": "Quiet.pem", "mode": "rotate", "previous": "delete"}`,
+		`{"user": "Ens1", "certificate": "Ens1.pem", "mode": "ensure"}`,
+		`{"user": "Ens2", "certificate": "Ens2.pem", "mode": "ensure"}`,
+	}
+	files := map[string]string{}
+	for _, u := range users {
+		files[u+".pem"] = mine[u].PEM
+	}
+	m := h.manifest(`{"entries": [`+strings.Join(entries, ",")+`]}`, files)
+
+	before := h.counts()
+	r := h.iam("apply", "--manifest", m, "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("dry run: exit %d\n%s", r.code, r.stderr)
+	}
+	listsOnly(t, "the dry run", since(before, h.counts()), len(entries))
+	plan := decode[planOutput](t, r.stdout)
+
+	r = h.iam("apply", "--manifest", m)
+	if r.code != 0 {
+		t.Fatalf("apply: exit %d\n%s", r.code, r.stderr)
+	}
+	applied := decode[applyOutput](t, r.stdout)
+	writes := 0
+	for i, p := range plan.Results {
+		a := applied.Results[i]
+		// The plan's steps, with each upload's id as IAM assigns it.
+		want := []rotateStep{}
+		for _, s := range p.Steps {
+			if s.Action == "upload" {
+				s.CertificateID = iamID(mine[p.UserName].DER)
+			}
+			want = append(want, s)
+		}
+		writes += len(want)
+		got := append([]rotateStep{}, a.Steps...)
+		if a.Mode == "ensure" && a.Status == "changed" {
+			// Ensure reports no steps: its one possible step is the
+			// upload of the certificate it answers with.
+			got = []rotateStep{{Action: "upload", CertificateID: a.CertificateID, Why: p.Steps[0].Why}}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: plan vs apply (-plan +apply):\n%s", p.UserName, diff)
+		}
+		if wantStatus := strings.Replace(p.Status, "would_change", "changed", 1); wantStatus != a.Status {
+			t.Errorf("%s: planned %s, applied %s", p.UserName, p.Status, a.Status)
+		}
+		if p.CertificateID != "" && p.CertificateID != a.CertificateID {
+			t.Errorf("%s: the plan found %s held, the apply ended with %s", p.UserName, p.CertificateID, a.CertificateID)
+		}
+	}
+	if plan.Summary.WouldChange != applied.Summary.Changed || plan.Summary.Unchanged != applied.Summary.Unchanged || plan.Summary.Unchanged != 2 {
+		t.Errorf("plan summary %+v, apply summary %+v", plan.Summary, applied.Summary)
+	}
+	if got := applied.Summary.Calls["UploadSigningCertificate"] + applied.Summary.Calls["UpdateSigningCertificate"] + applied.Summary.Calls["DeleteSigningCertificate"]; got != writes {
+		t.Errorf("the apply made %d writes, the plan foresaw %d", got, writes)
 	}
 }
 

@@ -27,6 +27,13 @@
 // after a crash, a cancel or a failed entry, running the same entries again
 // does only what is left; a rerun of a finished run only lists.
 //
+// Set DryRun to plan instead of apply: each Result.Plan lists the steps
+// Ensure or Rotate would take, with their certificates and reasons, from
+// the decision code the real calls run (sigcert's PlanEnsure and
+// PlanRotate), and only list calls are sent. Progress receives each entry's
+// start and end and each step's, one call at a time, for a progress bar or
+// a log.
+//
 // # Rate
 //
 // IAM limits each account's request rate and answers Throttling beyond it.

@@ -64,17 +64,22 @@ type Runner struct {
 	// delivered too, after the others.
 	Deliver func(Result)
 
-	// Extension points, on purpose not here yet (issue 12):
-	//   - DryRun bool: plan each entry with sigcert's PlanEnsure/PlanRotate,
-	//     sending no write. It goes into runEntry's switch on Mode, with a
-	//     Plan field on Result.
-	//   - Progress func(Event): entry events from runEntry, and sigcert's
-	//     step events through WithStepObserver added to the Uploader's
-	//     options in init.
+	// DryRun plans each entry instead of running it (dryrun.go): sigcert's
+	// PlanEnsure or PlanRotate, list calls only, no write. Result.Plan holds
+	// the plan, and Status says what the apply would do.
+	DryRun bool
+	// Progress, if set, receives each entry's start and end and each step
+	// of its Ensure or Rotate as it starts and ends (see Event). Calls are
+	// serialised: Progress is never called by two goroutines at once, so it
+	// needs no lock of its own, and each call is made on the entry's
+	// goroutine, which waits for it: keep it quick. It takes the place of a
+	// sigcert.WithStepObserver in Options.
+	Progress func(Event)
 
 	once      sync.Once
 	up        *sigcert.Uploader
 	deliverMu sync.Mutex
+	prog      progress
 }
 
 // Status is what became of an entry.
@@ -111,6 +116,9 @@ type Result struct {
 	// Report is Rotate's account of a failure: the steps done, the one
 	// that failed, and what the user holds now; nil otherwise.
 	Report *sigcert.RotateError
+	// Plan is what the entry would do, in a dry run (Runner.DryRun); nil
+	// otherwise, and when planning failed.
+	Plan *sigcert.Plan
 	// Calls is how many API calls the entry made.
 	Calls int
 	// Duration is how long the entry ran, waits for the rate included.
@@ -136,6 +144,9 @@ type Summary struct {
 	Throttled int `json:"throttled"`
 	// Elapsed is the run's wall time.
 	Elapsed time.Duration `json:"elapsed_ns"`
+	// DryRun says the entries were planned, not run (Runner.DryRun):
+	// Changed counts the entries that would change.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // TotalCalls is the sum of Calls.
@@ -174,6 +185,7 @@ func (r *Runner) init() {
 		fns = append(fns, RateLimit(r.Rate, r.Burst))
 	}
 	opts := append(append([]sigcert.Option{}, r.Options...), sigcert.WithAPIOptions(fns...))
+	opts = append(opts, r.progressOptions()...)
 	r.up = sigcert.NewUploader(countingAPI{api: r.API}, opts...)
 }
 
@@ -262,6 +274,7 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	rep.Summary.Calls, rep.Summary.Attempts, rep.Summary.Throttled = run.calls, run.attempts, run.throttled
 	run.mu.Unlock()
 	rep.Summary.Elapsed = time.Since(start)
+	rep.Summary.DryRun = r.DryRun
 	if rep.Summary.NotRun > 0 {
 		return rep, ctx.Err()
 	}
@@ -272,19 +285,22 @@ func notRun(ctx context.Context, i int, e Entry) Result {
 	return Result{Index: i, UserName: e.UserName, Mode: e.Mode, Status: NotRun, Err: context.Cause(ctx)}
 }
 
-// runEntry runs one entry's workflow. A dry run would branch here.
+// runEntry runs one entry's workflow, or plans it in a dry run.
 func (r *Runner) runEntry(ctx context.Context, run *counters, i int, e Entry) Result {
 	if ctx.Err() != nil {
 		// Handed over as the context ended: still nothing sent.
 		return notRun(ctx, i, e)
 	}
+	ended := r.entryStarted(i, e)
 	tally := &entryTally{}
 	ctx = withScope(ctx, run, tally)
 	res := Result{Index: i, UserName: e.UserName, Mode: e.Mode}
 	start := time.Now()
 	req := sigcert.Request{UserName: e.UserName, CertificateBody: e.CertificateBody}
-	switch e.Mode {
-	case Rotate:
+	switch {
+	case r.DryRun:
+		r.planEntry(ctx, req, e, &res)
+	case e.Mode == Rotate:
 		rot, err := r.up.Rotate(ctx, req, e.Policy)
 		res.Err = err
 		if err == nil {
@@ -313,6 +329,7 @@ func (r *Runner) runEntry(ctx context.Context, run *counters, i int, e Entry) Re
 	}
 	res.Duration = time.Since(start)
 	res.Calls = tally.total()
+	ended(res)
 	return res
 }
 
