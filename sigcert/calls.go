@@ -91,10 +91,7 @@ func (u *Uploader) list(ctx context.Context, userName string, optFns []func(*iam
 				return nil, incompleteResponse(iamspec.OpList, &out.ResultMetadata, missing)
 			}
 			c.RequestID = requestID
-			c.X509, c.ParseError = parseStored(c.CertificateBody)
-			if c.X509 != nil {
-				c.Fingerprint = Fingerprint(c.X509)
-			}
+			describeStored(c)
 			certs = append(certs, c)
 		}
 		if !out.IsTruncated {
@@ -193,6 +190,8 @@ func (u *Uploader) uploadWith(ctx context.Context, req Request, parsed *x509.Cer
 	if parsed != nil {
 		c.X509 = parsed
 		c.Fingerprint = Fingerprint(parsed)
+	} else if der, err := storedDER(c.CertificateBody); err == nil {
+		c.Fingerprint = fingerprintDER(der)
 	}
 	return c, nil
 }

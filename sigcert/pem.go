@@ -22,13 +22,13 @@ const (
 // CERTIFICATE block.
 var errNoCertificateBlock = errors.New("no PEM CERTIFICATE block")
 
-// parseStored parses a body IAM already holds. It is lenient where the
-// pre-flight is strict (text around the block, expiry): IAM accepted the
-// body, and callers listing certificates want to see it, expired or not.
-// Like the pre-flight, it finds a block whose BEGIN line is indented, which
-// pem.Decode alone skips: else Ensure would not recognise a certificate it
-// uploaded in that layout.
-func parseStored(body string) (*x509.Certificate, error) {
+// storedDER returns the DER of the first CERTIFICATE block of a body IAM
+// already holds. It is lenient where the pre-flight is strict (text around
+// the block, expiry): IAM accepted the body, and callers listing
+// certificates want to see it, expired or not. Like the pre-flight, it finds
+// a block whose BEGIN line is indented, which pem.Decode alone skips: else
+// Ensure would not recognise a certificate it uploaded in that layout.
+func storedDER(body string) ([]byte, error) {
 	rest := []byte(body)
 	for {
 		i := bytes.Index(rest, []byte(pemBegin))
@@ -41,20 +41,33 @@ func parseStored(body string) (*x509.Certificate, error) {
 			return nil, errNoCertificateBlock
 		}
 		if block.Type == pemCertificate {
-			return x509.ParseCertificate(block.Bytes)
+			return block.Bytes, nil
 		}
 	}
 }
 
-// identity is what makes two bodies the same certificate: the DER's
-// fingerprint, or for a body that does not parse, its text without
-// whitespace.
-func identity(body string, parsed *x509.Certificate) string {
-	if parsed == nil {
-		parsed, _ = parseStored(body)
+// describeStored sets c's X509, ParseError and Fingerprint from its body.
+// The fingerprint comes from the DER, so a well-formed certificate that
+// crypto/x509 cannot parse has one too, the same its upload reported.
+func describeStored(c *Certificate) {
+	der, err := storedDER(c.CertificateBody)
+	if err != nil {
+		c.ParseError = err
+		return
 	}
+	c.Fingerprint = fingerprintDER(der)
+	c.X509, c.ParseError = x509.ParseCertificate(der)
+}
+
+// identity is what makes two bodies the same certificate: the DER's
+// fingerprint (whether or not crypto/x509 can parse it), or for a body with
+// no certificate block, its text without whitespace.
+func identity(body string, parsed *x509.Certificate) string {
 	if parsed != nil {
 		return Fingerprint(parsed)
+	}
+	if der, err := storedDER(body); err == nil {
+		return fingerprintDER(der)
 	}
 	return "body:" + strings.Join(strings.Fields(body), "")
 }

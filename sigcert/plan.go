@@ -49,7 +49,9 @@ func (s PlanStep) String() string {
 // The reasons steps are taken, shared by plans and the steps done. The 2
 // is iamspec.CertificatesPerUser (TestReasonsNameTheQuota).
 const (
-	reasonAttach       = "the user does not hold the certificate"
+	reasonAttach        = "the user does not hold the certificate"
+	reasonAttachAtQuota = "the user does not hold the certificate but holds IAM's quota of 2: " +
+		"expect IAM to refuse it with LimitExceeded (rotate to replace one)"
 	reasonUploadNew    = "the new certificate"
 	reasonNotActive    = "the new certificate was attached but not Active"
 	reasonMakeRoom     = "make room under the quota of 2"
@@ -105,9 +107,17 @@ func (u *Uploader) PlanRotate(ctx context.Context, req Request, policy RotatePol
 
 // decideEnsure returns Ensure's steps: an upload unless the user holds the
 // certificate with identity want.
+//
+// Ensure never frees room (Rotate does): at IAM's quota its upload is still
+// sent, for IAM to answer (LimitExceeded, or DuplicateCertificate when
+// another user holds the certificate), and the step's reason says which
+// answer to expect, so that a plan shows the refusal coming.
 func decideEnsure(held []*Certificate, want string) []PlanStep {
 	if holding(held, want) != nil {
 		return nil
+	}
+	if len(held) >= iamspec.CertificatesPerUser {
+		return []PlanStep{{Action: ActionUpload, Reason: reasonAttachAtQuota}}
 	}
 	return []PlanStep{{Action: ActionUpload, Reason: reasonAttach}}
 }

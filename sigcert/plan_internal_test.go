@@ -17,3 +17,16 @@ func TestReasonsNameTheQuota(t *testing.T) {
 		}
 	}
 }
+
+// Ensure at IAM's quota still sends its upload for IAM to answer, and its
+// plan says the refusal is coming.
+func TestEnsureAtTheQuotaPlansTheRefusal(t *testing.T) {
+	held := []*Certificate{{CertificateBody: "a"}, {CertificateBody: "b"}}
+	steps := decideEnsure(held, "body:c")
+	if len(steps) != 1 || steps[0].Action != ActionUpload || !strings.Contains(steps[0].Reason, "LimitExceeded") {
+		t.Errorf("steps = %v, want one upload whose reason expects LimitExceeded", steps)
+	}
+	if steps := decideEnsure(held[:1], "body:c"); len(steps) != 1 || steps[0].Reason != reasonAttach {
+		t.Errorf("under the quota: steps = %v", steps)
+	}
+}
