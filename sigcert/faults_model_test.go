@@ -135,7 +135,8 @@ func modelSchedule(rng *rand.Rand, ops []string, budget int, http bool) []sigcer
 
 // modelCase is one seed's world: the Uploader's options and what is set up.
 type modelCase struct {
-	attempts int // the effective retry attempts, A
+	attempts int  // the effective retry attempts, A
+	limited  bool // the model throttles by its own rate limit
 	opts     []sigcert.Option
 	delay    time.Duration
 	stale    int
@@ -179,11 +180,28 @@ func modelScheduleText(faults []sigcerttest.Fault) string {
 // modelFigures counts, per suite, the runs and the uploads of a certificate
 // the user held that the witness excused because no list could have shown
 // it (every list since it became visible failed): the suites log them.
-var modelFigures = &figures{runs: map[string]int{}, excused: map[string]int{}, blinds: map[string]int{}}
+var modelFigures = &figures{runs: map[string]int{}, excused: map[string]int{}, blinds: map[string]int{},
+	appliedErr: map[string]int{}, failed: map[string]int{}, waited: map[string]time.Duration{}}
 
 type figures struct {
 	mu                    sync.Mutex
 	runs, excused, blinds map[string]int
+	appliedErr, failed    map[string]int
+	waited                map[string]time.Duration
+}
+
+// run records one run's figures: the writes applied and answered with an
+// error, whether the call failed, and how long it waited on the simulated
+// clock.
+func (f *figures) run(suite string, w *witness, err error, clock *simClock) {
+	waited, _ := clock.total()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.appliedErr[suite] += w.appliedErrors()
+	if err != nil {
+		f.failed[suite]++
+	}
+	f.waited[suite] += waited
 }
 
 // blind counts a run whose every list failed, so that the workflow could
@@ -204,8 +222,9 @@ func (f *figures) add(suite string, excused int) {
 func (f *figures) log(t *testing.T, suite string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	t.Logf("%s: %d runs; %d uploads of a held certificate, each after every list that could have shown it had failed; %d errors while the user held the certificate from the start and every list failed",
-		suite, f.runs[suite], f.excused[suite], f.blinds[suite])
+	t.Logf("%s: %d runs (%d ended in an error), %d writes applied then answered with an error, %v waited on the simulated clock; "+
+		"%d uploads of a held certificate, each after every list that could have shown it had failed; %d errors while the user held the certificate from the start and every list failed",
+		suite, f.runs[suite], f.failed[suite], f.appliedErr[suite], f.waited[suite].Round(time.Second), f.excused[suite], f.blinds[suite])
 }
 
 // drawOptions draws the Uploader's options: the retry budget (more than 4
@@ -224,6 +243,36 @@ func (c *modelCase) drawOptions(rng *rand.Rand, clock *simClock) {
 			sigcert.WithAPIOptions(func(o *iam.Options) { o.RetryMaxAttempts = 10 }))
 		c.text = append(c.text, "CM retry and SDK attempts 10")
 	}
+}
+
+// drawAccount draws the account's unkind habits beyond the faults: one of
+// the user's other certificates marked Expired (a status IAM lists, that no
+// call sets), and a rate limit on the model's clock, so that bursts of
+// requests are answered Throttling.
+func (c *modelCase) drawAccount(rng *rand.Rand, m unkindIAM, user string, target []byte) {
+	if rng.IntN(6) == 0 {
+		for _, x := range m.Certificates(user) {
+			if string(derOf(deref(x.CertificateBody))) != string(target) {
+				m.MarkExpired(user, deref(x.CertificateId))
+				c.text = append(c.text, "one other Expired")
+				break
+			}
+		}
+	}
+	if rng.IntN(5) == 0 {
+		rate, burst := []float64{5, 10, 20}[rng.IntN(3)], 3+rng.IntN(4)
+		m.SetRateLimit(rate, burst)
+		c.limited = true
+		c.text = append(c.text, fmt.Sprintf("rate limit %v/s burst %d", rate, burst))
+	}
+}
+
+// calm ends the account's unkind habits before a rerun: faults, stale
+// reads and the rate limit.
+func (c *modelCase) calm(m unkindIAM, w *witness) {
+	m.ClearFaults()
+	w.noStale()
+	m.SetRateLimit(0, 0)
 }
 
 // hold attaches body to user with status, before the call, with no delay.
@@ -305,7 +354,9 @@ func ensureOnModel(t *testing.T, face modelFace, certs modelCerts, seed uint64) 
 	c.drawOptions(rng, clock)
 
 	target := certs.target
-	others := rng.IntN(3)
+	// Bob is full (the fault-free answer is LimitExceeded) in one run in
+	// four, so that most runs have an upload to make.
+	others := []int{0, 1, 1, 2}[rng.IntN(4)]
 	bobHolds, aliceHolds := false, false
 	switch rng.IntN(6) {
 	case 0:
@@ -335,6 +386,7 @@ func ensureOnModel(t *testing.T, face modelFace, certs modelCerts, seed uint64) 
 	}
 	c.delay, c.stale = modelDelay(rng), rng.IntN(4)
 	c.faults = modelSchedule(rng, []string{iamspec.OpUpload, iamspec.OpUpload, iamspec.OpList, ""}, modelFaultBudget, face.http)
+	c.drawAccount(rng, m, "Bob", target.DER)
 	c.text = append(c.text, fmt.Sprintf("Bob holds %d others, Bob holds it %v, Alice holds it %v, delay %v, %d stale reads after the first write",
 		others, bobHolds, aliceHolds, c.delay, c.stale))
 	what = c.String()
@@ -383,13 +435,14 @@ func ensureOnModel(t *testing.T, face modelFace, certs modelCerts, seed uint64) 
 		t.Errorf("%d uploads and %d list calls (%d requests); bounds %d, %d (%d)", uploads, calls["list"], lists, c.attempts, maxLists, 3*maxLists)
 	}
 	modelFigures.add("ensure/"+face.name, excused)
+	modelFigures.run("ensure/"+face.name, w, err, clock)
 
 	// Once the delay has passed, with no faults and no stale reads left
 	// (the model's stale reads miss the latest write however old it is):
 	// the fault-free outcome, and no upload of a certificate Bob holds (the
 	// witness checks).
 	_ = clock.wait(context.Background(), c.delay+time.Second)
-	w.noStale()
+	c.calm(m, w)
 	again, err2 := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 	w.report(t)
 	switch {
@@ -481,13 +534,14 @@ func rotateOnModel(t *testing.T, face modelFace, certs modelCerts, policy sigcer
 	if aliceHolds {
 		hold(t, api, "Alice", target.PEM, types.StatusTypeActive)
 	}
+	c.delay, c.stale = modelDelay(rng), rng.IntN(4)
+	ops := []string{iamspec.OpUpload, iamspec.OpList, iamspec.OpUpdate, iamspec.OpDelete, ""}
+	c.faults = modelSchedule(rng, ops, modelFaultBudget, face.http)
+	c.drawAccount(rng, m, "Bob", target.DER)
 	hadActive := false
 	for _, st := range trueState(m, "Bob") {
 		hadActive = hadActive || st == types.StatusTypeActive
 	}
-	c.delay, c.stale = modelDelay(rng), rng.IntN(4)
-	ops := []string{iamspec.OpUpload, iamspec.OpList, iamspec.OpUpdate, iamspec.OpDelete, ""}
-	c.faults = modelSchedule(rng, ops, modelFaultBudget, face.http)
 	c.text = append(c.text, fmt.Sprintf("policy %+v, Bob holds %v and the new one %q, Alice holds it %v, delay %v, %d stale reads after the first write",
 		policy, before, targetStatus, aliceHolds, c.delay, c.stale))
 	what = c.String()
@@ -563,12 +617,13 @@ func rotateOnModel(t *testing.T, face modelFace, certs modelCerts, policy sigcer
 			uploads, writes, calls["list"], lists, c.attempts, c.attempts+3, maxLists, 3*maxLists)
 	}
 	modelFigures.add("rotate/"+face.name, excused)
+	modelFigures.run("rotate/"+face.name, w, err, clock)
 
 	if err == nil {
 		// A rerun, once the delay has passed (and with no stale reads left),
 		// finds the work done.
 		_ = clock.wait(context.Background(), c.delay+time.Second)
-		w.noStale()
+		c.calm(m, w)
 		wrote := calls["upload"] + calls["update"] + calls["delete"]
 		r2, err2 := up.Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: target.PEM}, policy)
 		calls2, _, _ := w.counts()

@@ -40,6 +40,8 @@ type unkindIAM interface {
 	SetClock(func() time.Time)
 	SetPropagationDelay(time.Duration)
 	StaleReads(int)
+	SetRateLimit(perSecond float64, burst int)
+	MarkExpired(user, certificateID string)
 	Requests(op string) int
 }
 
@@ -74,6 +76,7 @@ type witness struct {
 	calls      map[string]int
 	lastStale  bool // the last list that answered was stale
 	answered   int  // lists that answered
+	appliedErr int  // writes applied but answered with an error
 	excused    int  // uploads of a held target that no list could have prevented
 	violations []string
 }
@@ -146,9 +149,12 @@ func (w *witness) arm() {
 // change made before the call (the test's setup), the workflow would be
 // reading an account that had changed just before it started, which no
 // list can tell from one it changed itself (see -sigcert.modelstalestart).
-func (w *witness) wrote(before idState) {
+func (w *witness) wrote(before idState, err error) {
 	if !trueState(w.iam, w.user).equal(before) {
 		w.arm()
+		if err != nil {
+			w.appliedErr++
+		}
 	}
 	if _, held := w.holding(); held && w.visibleAt.IsZero() {
 		w.visibleAt = w.clock.Now().Add(w.delay)
@@ -171,7 +177,7 @@ func (w *witness) UploadSigningCertificate(ctx context.Context, in *iam.UploadSi
 	w.mu.Unlock()
 	out, err := w.api.UploadSigningCertificate(ctx, in, o...)
 	w.mu.Lock()
-	w.wrote(before)
+	w.wrote(before, err)
 	w.mu.Unlock()
 	return out, err
 }
@@ -194,7 +200,7 @@ func (w *witness) UpdateSigningCertificate(ctx context.Context, in *iam.UpdateSi
 	w.mu.Unlock()
 	out, err := w.api.UpdateSigningCertificate(ctx, in, o...)
 	w.mu.Lock()
-	w.wrote(before)
+	w.wrote(before, err)
 	w.mu.Unlock()
 	return out, err
 }
@@ -221,7 +227,7 @@ func (w *witness) DeleteSigningCertificate(ctx context.Context, in *iam.DeleteSi
 	w.mu.Unlock()
 	out, err := w.api.DeleteSigningCertificate(ctx, in, o...)
 	w.mu.Lock()
-	w.wrote(before)
+	w.wrote(before, err)
 	w.mu.Unlock()
 	return out, err
 }
@@ -252,6 +258,18 @@ func (w *witness) ListSigningCertificates(ctx context.Context, in *iam.ListSigni
 // delete, list), the uploads of a held certificate it excused, and whether
 // the last list that answered was stale.
 func (w *witness) counts() (calls map[string]int, excused int, lastStale bool) {
+	return w.countsAll()
+}
+
+// appliedErrors returns how many writes the model applied that were
+// answered with an error.
+func (w *witness) appliedErrors() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.appliedErr
+}
+
+func (w *witness) countsAll() (calls map[string]int, excused int, lastStale bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	calls = map[string]int{}
@@ -337,6 +355,7 @@ func listedState(t *testing.T, api sigcert.API, m unkindIAM, user string) idStat
 	t.Helper()
 	m.ClearFaults()
 	m.StaleReads(0)
+	m.SetRateLimit(0, 0)
 	out, err := api.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: &user})
 	if err != nil {
 		t.Fatalf("listing %s after the call: %v", user, err)
