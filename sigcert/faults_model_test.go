@@ -181,13 +181,25 @@ func modelScheduleText(faults []sigcerttest.Fault) string {
 // the user held that the witness excused because no list could have shown
 // it (every list since it became visible failed): the suites log them.
 var modelFigures = &figures{runs: map[string]int{}, excused: map[string]int{}, blinds: map[string]int{},
-	appliedErr: map[string]int{}, failed: map[string]int{}, waited: map[string]time.Duration{}}
+	appliedErr: map[string]int{}, failed: map[string]int{}, waited: map[string]time.Duration{},
+	states: map[string]map[sigcert.RotateState]int{}}
 
 type figures struct {
 	mu                    sync.Mutex
 	runs, excused, blinds map[string]int
 	appliedErr, failed    map[string]int
 	waited                map[string]time.Duration
+	states                map[string]map[sigcert.RotateState]int
+}
+
+// state records the State of a RotateError.
+func (f *figures) state(suite string, s sigcert.RotateState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.states[suite] == nil {
+		f.states[suite] = map[sigcert.RotateState]int{}
+	}
+	f.states[suite][s]++
 }
 
 // run records one run's figures: the writes applied and answered with an
@@ -225,6 +237,10 @@ func (f *figures) log(t *testing.T, suite string) {
 	t.Logf("%s: %d runs (%d ended in an error), %d writes applied then answered with an error, %v waited on the simulated clock; "+
 		"%d uploads of a held certificate, each after every list that could have shown it had failed; %d errors while the user held the certificate from the start and every list failed",
 		suite, f.runs[suite], f.failed[suite], f.appliedErr[suite], f.waited[suite].Round(time.Second), f.excused[suite], f.blinds[suite])
+	if st := f.states[suite]; st != nil {
+		t.Logf("%s: RotateError states: %d listed, %d derived, %d unknown", suite,
+			st[sigcert.RotateStateListed], st[sigcert.RotateStateDerived], st[sigcert.RotateStateUnknown])
+	}
 }
 
 // drawOptions draws the Uploader's options: the retry budget (more than 4
@@ -402,6 +418,7 @@ func ensureOnModel(t *testing.T, face modelFace, certs modelCerts, seed uint64) 
 	got, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 	m.ClearFaults()
 	w.report(t)
+	uploads, lists := m.Requests(iamspec.OpUpload)-baseUploads, m.Requests(iamspec.OpList)-baseLists
 
 	_, held := w.holding()
 	id := targetID(m, target.DER, "Bob")
@@ -429,10 +446,19 @@ func ensureOnModel(t *testing.T, face modelFace, certs modelCerts, seed uint64) 
 	if a := trueState(m, "Alice"); !a.equal(aliceBefore) {
 		t.Errorf("Alice's certificates changed: %v, before %v", a, aliceBefore)
 	}
-	uploads, lists := m.Requests(iamspec.OpUpload)-baseUploads, m.Requests(iamspec.OpList)-baseLists
 	maxLists := 1 + 8*c.attempts
 	if uploads > c.attempts || calls["list"] > maxLists || lists > 3*maxLists {
 		t.Errorf("%d uploads and %d list calls (%d requests); bounds %d, %d (%d)", uploads, calls["list"], lists, c.attempts, maxLists, 3*maxLists)
+	}
+	checkRequestsPerCall(t, calls, map[string]int{"upload": uploads, "list": lists})
+	if aliceHolds && len(c.faults) == 0 && !c.limited {
+		// Nothing uncertain: Alice's certificate is reported at once, after
+		// one more list and no wait.
+		waited, _ := clock.total()
+		if !errors.Is(err, sigcert.ErrDuplicateCertificate) || waited != 0 || calls["upload"] != 1 || calls["list"] != 2 {
+			t.Errorf("Alice holds it, no faults: %v after %v waited, %d uploads, %d lists; want DuplicateCertificate at once, 1 upload, 2 lists",
+				err, waited, calls["upload"], calls["list"])
+		}
 	}
 	modelFigures.add("ensure/"+face.name, excused)
 	modelFigures.run("ensure/"+face.name, w, err, clock)
@@ -561,6 +587,10 @@ func rotateOnModel(t *testing.T, face modelFace, certs modelCerts, policy sigcer
 	r, err := up.Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: target.PEM}, policy)
 	m.ClearFaults()
 	w.report(t)
+	requests := map[string]int{}
+	for k, op := range map[string]string{"upload": iamspec.OpUpload, "update": iamspec.OpUpdate, "delete": iamspec.OpDelete, "list": iamspec.OpList} {
+		requests[k] = m.Requests(op) - base[op]
+	}
 
 	after := trueState(m, "Bob")
 	st, held := w.holding()
@@ -606,16 +636,17 @@ func rotateOnModel(t *testing.T, face modelFace, certs modelCerts, policy sigcer
 			t.Errorf("Rotate reported nothing done (%v) while Bob holds the certificate it attached", err)
 		}
 		checkRotateReport(t, api, m, w, re, id, after)
+		modelFigures.state("rotate/"+face.name, re.State)
 	}
 	calls, excused, _ := w.counts()
-	uploads := m.Requests(iamspec.OpUpload) - base[iamspec.OpUpload]
-	writes := uploads + m.Requests(iamspec.OpUpdate) - base[iamspec.OpUpdate] + m.Requests(iamspec.OpDelete) - base[iamspec.OpDelete]
-	lists := m.Requests(iamspec.OpList) - base[iamspec.OpList]
+	uploads, lists := requests["upload"], requests["list"]
+	writes := uploads + requests["update"] + requests["delete"]
 	maxLists := 8*c.attempts + 26
 	if uploads > c.attempts || writes > c.attempts+3 || calls["list"] > maxLists || lists > 3*maxLists {
 		t.Errorf("%d uploads, %d writes, %d list calls (%d requests); bounds %d, %d, %d (%d)",
 			uploads, writes, calls["list"], lists, c.attempts, c.attempts+3, maxLists, 3*maxLists)
 	}
+	checkRequestsPerCall(t, calls, requests)
 	modelFigures.add("rotate/"+face.name, excused)
 	modelFigures.run("rotate/"+face.name, w, err, clock)
 
@@ -630,6 +661,22 @@ func rotateOnModel(t *testing.T, face modelFace, certs modelCerts, policy sigcer
 		if err2 != nil || len(r2.Steps) != 0 || calls2["upload"]+calls2["update"]+calls2["delete"] != wrote {
 			t.Errorf("rerun after success: %v, steps %v, %d writes; want no steps and no writes", err2, r2, calls2["upload"]+calls2["update"]+calls2["delete"]-wrote)
 		}
+	}
+}
+
+// checkRequestsPerCall checks that each write call was one request and each
+// list call at most 3, whatever the options (WithAPIOptions asks the SDK
+// for 10 attempts in a third of the runs). calls are the calls the witness
+// forwarded, requests what the IAM received, by kind.
+func checkRequestsPerCall(t *testing.T, calls, requests map[string]int) {
+	t.Helper()
+	for _, k := range []string{"upload", "update", "delete"} {
+		if requests[k] != calls[k] {
+			t.Errorf("%d %s calls made %d requests; want one each", calls[k], k, requests[k])
+		}
+	}
+	if requests["list"] > 3*calls["list"] {
+		t.Errorf("%d list calls made %d requests; want at most 3 each", calls["list"], requests["list"])
 	}
 }
 
