@@ -28,8 +28,8 @@ import (
 //     could have shown it yet (every list since it became visible failed or
 //     was stale);
 //   - no deactivation or deletion of another certificate before the new one
-//     is attached and Active (a delete that makes room before the upload is
-//     allowed);
+//     is attached and Active (a delete that makes room under the quota of 2
+//     before the upload is allowed);
 //   - no deletion of an Active certificate unless the policy allows it.
 
 // unkindIAM is what the suites need of the local IAM, on either face.
@@ -127,6 +127,11 @@ func (w *witness) statusOf(id string) (types.StatusType, bool) {
 	return "", false
 }
 
+func (w *witness) holds(id string) bool {
+	_, ok := w.statusOf(id)
+	return ok
+}
+
 func (w *witness) violate(format string, args ...any) {
 	w.violations = append(w.violations, fmt.Sprintf("at %s: ", w.clock.Now().Format("15:04:05.000"))+fmt.Sprintf(format, args...))
 }
@@ -215,6 +220,10 @@ func (w *witness) DeleteSigningCertificate(ctx context.Context, in *iam.DeleteSi
 		w.violate("deletes %s while the new certificate is attached but %s", id, st)
 	case w.policy == nil:
 		w.violate("Ensure deletes %s", id)
+	case !held && len(w.iam.Certificates(w.user)) < 2 && w.holds(id):
+		// (Sending again a delete that was applied, whose answer was
+		// lost, finds it gone: not a violation.)
+		w.violate("deletes %s before the new certificate is attached, with room under the quota", id)
 	}
 	if cur, ok := w.statusOf(id); ok && cur == types.StatusTypeActive && w.policy != nil {
 		room := !held && w.policy.DeleteActiveForRoom
@@ -378,4 +387,71 @@ func targetID(m unkindIAM, der []byte, users ...string) string {
 		}
 	}
 	return ""
+}
+
+// The witness itself: a client that uploads again after a fresh list showed
+// the certificate, or retires the old certificate before the new one is
+// Active, or deletes an Active one the policy protects, is caught; the same
+// upload with no list able to show it yet is excused.
+func TestWitnessCatchesBrokenPromises(t *testing.T) {
+	ctx := context.Background()
+	user := "Bob"
+	target := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256))
+	old := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256))
+	setup := func(delay time.Duration, policy *sigcert.RotatePolicy) (*witness, *sigcerttest.Fake, *simClock) {
+		clock := startClock()
+		f := sigcerttest.NewFake(user)
+		f.SetClock(clock.Now)
+		hold(t, f, user, old.PEM, types.StatusTypeActive)
+		f.SetPropagationDelay(delay)
+		w := newWitness(f, f, clock, user, target.DER, delay, 0)
+		w.policy = policy
+		return w, f, clock
+	}
+	upload := func(w *witness) {
+		_, _ = w.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: &user, CertificateBody: &target.PEM})
+	}
+	list := func(w *witness) {
+		if _, err := w.ListSigningCertificates(ctx, &iam.ListSigningCertificatesInput{UserName: &user}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("upload after a list showed it", func(t *testing.T) {
+		w, _, _ := setup(0, nil)
+		upload(w)
+		list(w)
+		upload(w)
+		if len(w.violations) != 1 {
+			t.Errorf("violations %q, want one", w.violations)
+		}
+	})
+	t.Run("upload before any list could show it", func(t *testing.T) {
+		w, _, clock := setup(5*time.Second, nil)
+		upload(w)
+		list(w) // within the delay: cannot show it
+		_ = clock.wait(ctx, time.Second)
+		upload(w)
+		if _, excused, _ := w.counts(); len(w.violations) != 0 || excused != 1 {
+			t.Errorf("violations %q, %d excused; want none and 1", w.violations, excused)
+		}
+	})
+	t.Run("retire before the new one is Active", func(t *testing.T) {
+		w, f, _ := setup(0, &sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
+		id := deref(f.Certificates(user)[0].CertificateId)
+		_, _ = w.UpdateSigningCertificate(ctx, &iam.UpdateSigningCertificateInput{UserName: &user, CertificateId: &id, Status: types.StatusTypeInactive})
+		_, _ = w.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: &user, CertificateId: &id})
+		if len(w.violations) != 2 {
+			t.Errorf("violations %q, want two", w.violations)
+		}
+	})
+	t.Run("delete an Active one the policy protects", func(t *testing.T) {
+		w, f, _ := setup(0, &sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
+		id := deref(f.Certificates(user)[0].CertificateId)
+		upload(w)
+		_, _ = w.DeleteSigningCertificate(ctx, &iam.DeleteSigningCertificateInput{UserName: &user, CertificateId: &id})
+		if len(w.violations) != 1 {
+			t.Errorf("violations %q, want one", w.violations)
+		}
+	})
 }
