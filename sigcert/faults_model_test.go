@@ -179,7 +179,8 @@ func modelScheduleText(faults []sigcerttest.Fault) string {
 
 // modelFigures counts, per suite, the runs and the uploads of a certificate
 // the user held that the witness excused because no list could have shown
-// it (every list since it became visible failed): the suites log them.
+// it (every list since it became visible failed, or was stale), with other
+// figures that show what the schedules exercised: the suites log them.
 var modelFigures = &figures{runs: map[string]int{}, excused: map[string]int{}, blinds: map[string]int{},
 	appliedErr: map[string]int{}, failed: map[string]int{}, waited: map[string]time.Duration{},
 	states: map[string]map[sigcert.RotateState]int{}}
@@ -235,7 +236,7 @@ func (f *figures) log(t *testing.T, suite string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t.Logf("%s: %d runs (%d ended in an error), %d writes applied then answered with an error, %v waited on the simulated clock; "+
-		"%d uploads of a held certificate, each after every list that could have shown it had failed; %d errors while the user held the certificate from the start and every list failed",
+		"%d uploads of a held certificate before any list could show it (the lists since it became visible failed, or were stale); %d errors while the user held the certificate from the start and every list failed",
 		suite, f.runs[suite], f.failed[suite], f.appliedErr[suite], f.waited[suite].Round(time.Second), f.excused[suite], f.blinds[suite])
 	if st := f.states[suite]; st != nil {
 		t.Logf("%s: RotateError states: %d listed, %d derived, %d unknown", suite,
