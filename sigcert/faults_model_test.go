@@ -516,7 +516,7 @@ func TestRotateKeepsPromisesOnModel(t *testing.T) {
 					p := sigcert.RotatePolicy{Previous: prev, DeleteActiveForRoom: room}
 					name := prev.String()
 					if room {
-						name += "+DeleteActiveForRoom"
+						name += ",DeleteActiveForRoom" // no regexp metacharacter, so the printed rerun command matches
 					}
 					t.Run(name, func(t *testing.T) {
 						runModelSeeds(t, face, func(t *testing.T, seed uint64) { rotateOnModel(t, face, certs, p, seed) })
