@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
@@ -61,7 +60,7 @@ func distinctCerts(n int) []string {
 			go func() {
 				defer wg.Done()
 				for i := w; i < missing; i += workers {
-					fresh[i] = certgen.Valid().PEM
+					fresh[i] = sigcerttest.NewCert().PEM
 				}
 			}()
 		}
@@ -267,7 +266,7 @@ func TestUploadOverHTTPPaired(t *testing.T) {
 	t.Logf("medians over %d rounds of %d pairs: raw %.1f us, uploader %.1f us, bare parse %.1f us; uploader/raw %.3f; uploader = raw + %.2f bare parses (target <= 1.1: %s)",
 		rounds, batch, median(raws), median(ups), median(bares), ratio, extra, verdict(extra <= 1.1))
 
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	bare := testing.AllocsPerRun(100, func() {
 		block, _ := pem.Decode([]byte(body))
 		if _, err := x509.ParseCertificate(block.Bytes); err != nil {

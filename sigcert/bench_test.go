@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
 )
 
@@ -40,7 +40,7 @@ func newNopAPI(body string) nopAPI {
 // Target (issue 10, item 10): upload/bare at most 1.10. go test's -count runs
 // one side after the other; TestPreflightPaired interleaves them.
 func BenchmarkPreflight(b *testing.B) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	b.Run("bare-pem-x509", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -78,7 +78,7 @@ func TestPreflightPaired(t *testing.T) {
 	}
 	rounds := envInt(t, "SIGCERT_PAIRED_ROUNDS", 30)
 	batch := envInt(t, "SIGCERT_PAIRED_BATCH", 2000)
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	up := sigcert.NewUploader(newNopAPI(body))
 	ctx := context.Background()
 	req := sigcert.Request{UserName: "Bob", CertificateBody: body}

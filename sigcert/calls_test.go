@@ -9,15 +9,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
 func TestSetStatusAndDelete(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		up := newUploader(ep)
 		ctx := context.Background()
-		c, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+		c, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -27,7 +26,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: iamspec.CodeServiceFailure})
 		n, returned := notifyUploads(srv, true)
 		up := newUploader(n)
-		req := sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}
+		req := sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}
 		// Ensure now waits (up to 50 ms) before listing again; should the
 		// wait be over, the list hangs: either way the cancel must show.
 		took, err := cancelWhenSignalled(returned, func(ctx context.Context) error { _, err := up.Ensure(ctx, req); return err })
@@ -50,7 +49,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		t.Cleanup(srv.Close)
 		n, returned := notifyUploads(srv, false)
 		up := newUploader(n, sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 3, Base: time.Hour, Max: time.Hour}))
-		req := sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}
+		req := sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}
 		for _, call := range []struct {
 			name string
 			f    func(context.Context) error
@@ -155,7 +154,7 @@ func TestCancelReturnsPromptly(t *testing.T) {
 			ep := httpEndpoint{srv.Client(), srv}
 			seed(t, ep, "Bob", tt.held...)
 			initial := stateOf(srv, "Bob")
-			c := certgen.Valid()
+			c := sigcerttest.NewCert()
 			req := sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}
 			up := newUploader(srv.Client())
 

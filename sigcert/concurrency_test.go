@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -81,9 +80,9 @@ func concurrentWorkflows(t *testing.T, n uint64) {
 	srv := sigcerttest.NewServer(users...)
 	t.Cleanup(srv.Close)
 	srv.Inject(sigcerttest.Fault{Latency: time.Millisecond, Count: 64}) // spread the requests out
-	certs := make([]*certgen.Cert, 8)
+	certs := make([]sigcerttest.Cert, 8)
 	for i := range certs {
-		certs[i] = certgen.Valid()
+		certs[i] = sigcerttest.NewCert()
 	}
 	rng := rand.New(rand.NewPCG(n, 0xc0c0))
 	ops := make([]*workflowOp, 64)

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -399,7 +398,7 @@ func (d *double) ListSigningCertificates(ctx context.Context, in *iam.ListSignin
 }
 
 // newPEM returns a fresh certificate's PEM (ECDSA P-256: quick to make).
-func newPEM() string { return certgen.New(certgen.Options{Key: certgen.ECDSAP256}).PEM }
+func newPEM() string { return sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256)).PEM }
 
 // answer is a ListPage that always answers out.
 func answer(out *iam.ListSigningCertificatesOutput) func(*iam.ListSigningCertificatesInput) (*iam.ListSigningCertificatesOutput, error) {

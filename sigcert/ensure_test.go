@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -18,12 +17,12 @@ func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		s := wrap(ep)
 		up := newUploader(s)
-		c := certgen.Valid()
+		c := sigcerttest.NewCert()
 		first, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, body := range []string{c.PEM, c.CRLF(), "\n  " + c.PEM + "\n\n"} {
+		for _, body := range []string{c.PEM, crlf(c.PEM), "\n  " + c.PEM + "\n\n"} {
 			again, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 			if err != nil {
 				t.Fatal(err)
@@ -44,7 +43,7 @@ func TestEnsureIsIdempotentAcrossLayouts(t *testing.T) {
 func TestEnsureDuplicateHeldByAnotherUser(t *testing.T) {
 	forEachFace(t, []string{"Bob", "Alice"}, func(t *testing.T, ep endpoint) {
 		up := newUploader(ep)
-		body := certgen.Valid().PEM
+		body := sigcerttest.NewCert().PEM
 		if _, err := up.Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +60,7 @@ func TestEnsureDuplicateHeldByAnotherUser(t *testing.T) {
 
 func TestEnsureResolvesDuplicateByListing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		body := certgen.Valid().PEM
+		body := sigcerttest.NewCert().PEM
 		pre, err := newUploader(ep).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 		if err != nil {
 			t.Fatal(err)
@@ -85,7 +84,7 @@ func TestEnsureResolvesDuplicateByListing(t *testing.T) {
 
 func TestEnsureAfterUnknownOutcomeListsFirst(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
-		body := certgen.Valid().PEM
+		body := sigcerttest.NewCert().PEM
 		// The first upload is applied but its answer is a server failure.
 		s := wrap(ep)
 		s.Script(fault{Op: iamspec.OpUpload, Kind: applyThen, Code: iamspec.CodeServiceFailure})
@@ -105,7 +104,7 @@ func TestEnsureAfterUnknownOutcomeListsFirst(t *testing.T) {
 func TestEnsureDefinitiveErrorsAreNotRetried(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		s := wrap(ep)
-		_, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Nobody", CertificateBody: certgen.Valid().PEM})
+		_, err := newUploader(s).Ensure(context.Background(), sigcert.Request{UserName: "Nobody", CertificateBody: sigcerttest.NewCert().PEM})
 		if !errors.Is(err, sigcert.ErrNoSuchEntity) {
 			t.Fatalf("err = %v, want ErrNoSuchEntity", err)
 		}
@@ -119,7 +118,7 @@ func TestEnsureLostResponseOverHTTP(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Action: "UploadSigningCertificate", ApplyThenDrop: true})
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	got, err := newUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatalf("Ensure after a lost response: %v", err)
@@ -148,7 +147,7 @@ func TestEnsureLooksAfterLastUpload(t *testing.T) {
 			defer srv.Close()
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: code, Count: 3})
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, ApplyThenDrop: true})
-			c := certgen.Valid()
+			c := sigcerttest.NewCert()
 			got, err := newUploader(srv.Client()).Ensure(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 			h := held(httpEndpoint{srv.Client(), srv}, "Bob")
 			if err != nil {

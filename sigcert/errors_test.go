@@ -18,7 +18,6 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -124,7 +123,7 @@ func TestFingerprintOfNothingIsEmpty(t *testing.T) {
 	if got := sigcert.Fingerprint(&x509.Certificate{}); got != "" {
 		t.Errorf("Fingerprint of a certificate with no DER = %q, want \"\"", got)
 	}
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	if got := sigcert.Fingerprint(c.X509); len(got) != 64 {
 		t.Errorf("Fingerprint = %q, want 64 hex digits", got)
 	}
@@ -222,7 +221,7 @@ func TestMessagesHaveOnePrefix(t *testing.T) {
 	defer srv.Close()
 	up := sigcert.NewUploader(srv.Client())
 
-	_, refused := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM})
+	_, refused := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.ExpiredCert().PEM})
 	onePrefix(t, "pre-flight", refused.Error(), "sigcert: refused before sending: CertificateBody: certificate has expired: NotAfter ")
 	var ve *validate.Error
 	if !errors.As(refused, &ve) {
@@ -239,10 +238,10 @@ func TestMessagesHaveOnePrefix(t *testing.T) {
 	}
 	onePrefix(t, "validate", ve.Message(), "CertificateBody: certificate has expired: ")
 
-	_, badName := up.Upload(ctx, sigcert.Request{UserName: "Bob Smith", CertificateBody: certgen.Valid().PEM})
+	_, badName := up.Upload(ctx, sigcert.Request{UserName: "Bob Smith", CertificateBody: sigcerttest.NewCert().PEM})
 	onePrefix(t, "user name", badName.Error(), "sigcert: refused before sending: UserName: character not allowed")
 
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	if _, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}); err != nil {
 		t.Fatal(err)
 	}
@@ -369,14 +368,14 @@ type leakyBody struct {
 // leakyBodies are bodies holding keys and certificates, in forms the
 // endpoint answers MalformedCertificate to, echoing the body.
 func leakyBodies() []leakyBody {
-	expired := certgen.Expired()
+	expired := sigcerttest.ExpiredCert()
 	block, _ := pem.Decode([]byte(expired.KeyPEM))
 	keyB64 := base64.StdEncoding.EncodeToString([]byte(expired.KeyPEM))
 	relabelled := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes}))
 	lower := strings.ReplaceAll(expired.KeyPEM, "PRIVATE KEY", "private key")
 	return []leakyBody{
 		{"expired certificate", expired.PEM, []string{expired.PEM}},
-		{"expired certificate, CRLF", expired.CRLF(), []string{expired.PEM}},
+		{"expired certificate, CRLF", crlf(expired.PEM), []string{expired.PEM}},
 		{"certificate and key", expired.PEM + expired.KeyPEM, []string{expired.PEM, expired.KeyPEM}},
 		{"certificate and lower-case key", expired.PEM + lower, []string{expired.PEM, expired.KeyPEM}},
 		{"key alone", expired.KeyPEM, []string{expired.KeyPEM}},
@@ -452,7 +451,7 @@ func TestNoErrorPrintsTheBody(t *testing.T) {
 // the chain prints it, the SDK's retry wrapper included.
 func TestNoErrorPrintsKeyMaterialFromAnyAnswer(t *testing.T) {
 	ctx := context.Background()
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	keyB64 := base64.StdEncoding.EncodeToString([]byte(c.KeyPEM))
 	messages := map[string]string{
 		"key":             "near " + c.KeyPEM,
@@ -501,7 +500,7 @@ func (m answeringAPI) UploadSigningCertificate(context.Context, *iam.UploadSigni
 // Upload with one prefix, the operation filled in and its sentinel matched.
 func TestMockAnsweringAServiceError(t *testing.T) {
 	up := sigcert.NewUploader(answeringAPI{err: &sigcert.ServiceError{Code: iamspec.CodeDuplicateCertificate, StatusCode: 409}})
-	_, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	_, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
 	if want := "sigcert: UploadSigningCertificate: DuplicateCertificate (HTTP 409)"; err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
@@ -74,7 +73,7 @@ func seed(t *testing.T, ep endpoint, user string, statuses ...types.StatusType) 
 	up := newUploader(ep)
 	var ids []string
 	for _, st := range statuses {
-		c, err := up.Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: certgen.Valid().PEM})
+		c, err := up.Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: sigcerttest.NewCert().PEM})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -277,8 +276,8 @@ func randomStatuses(rng *rand.Rand, n int) []types.StatusType {
 
 // layouts are bodies of one certificate that Ensure and Rotate must treat as
 // the same certificate.
-func layouts(c *certgen.Cert) []string {
-	return []string{c.PEM, c.CRLF(), "\n  " + c.PEM + "\n\n"}
+func layouts(c sigcerttest.Cert) []string {
+	return []string{c.PEM, crlf(c.PEM), "\n  " + c.PEM + "\n\n"}
 }
 
 // attach uploads body to user and sets its status.
@@ -346,7 +345,7 @@ func ensureUnderFaults(t *testing.T, n uint64) {
 	srv := sigcerttest.NewServer("Bob", "Alice")
 	t.Cleanup(srv.Close)
 	ep := httpEndpoint{srv.Client(), srv}
-	want := certgen.Valid()
+	want := sigcerttest.NewCert()
 	fp := fingerprintOf(want.DER)
 
 	var bobHolds, aliceHolds bool
@@ -484,7 +483,7 @@ func rotateUnderFaults(t *testing.T, n uint64) {
 	srv := sigcerttest.NewServer("Bob")
 	t.Cleanup(srv.Close)
 	ep := httpEndpoint{srv.Client(), srv}
-	want := certgen.Valid()
+	want := sigcerttest.NewCert()
 	fp := fingerprintOf(want.DER)
 
 	statuses := randomStatuses(rng, rng.IntN(3))

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
 // This file is the fault harness: random schedules of IAM's real failure
@@ -103,7 +103,7 @@ func prepare(t *testing.T, d *double, user string, statuses ...types.StatusType)
 	t.Helper()
 	var ids []string
 	for _, st := range statuses {
-		c := certgen.New(certgen.Options{Key: certgen.ECDSAP256})
+		c := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256))
 		out, err := d.fake.UploadSigningCertificate(context.Background(), &iam.UploadSigningCertificateInput{UserName: &user, CertificateBody: &c.PEM})
 		if err != nil {
 			t.Fatal(err)
@@ -155,7 +155,7 @@ func seedList(n int) []uint64 {
 // never reports an error while the user holds it, and stays within its
 // documented bounds.
 func TestEnsureUnderFaultsAndLag(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	for _, seed := range seedList(*faultSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 10))
@@ -195,7 +195,7 @@ func TestEnsureUnderFaultsAndLag(t *testing.T) {
 // one, does what the policy says when it succeeds, and stays within its
 // documented bounds.
 func TestRotateUnderFaultsAndLag(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	for _, seed := range seedList(*faultSeeds) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 20))

@@ -19,7 +19,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -31,7 +30,7 @@ import (
 // A check that read the body before refusing its length would refuse it for
 // the key (ErrPrivateKey) or the NUL (ErrInvalidCharacter) instead.
 func hugeBody(size int) string {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	tail := c.KeyPEM + "\x00"
 	body := strings.Repeat(c.PEM, (size-len(tail))/len(c.PEM)+1)
 	return body[:size-len(tail)] + tail
@@ -184,13 +183,14 @@ type keyBody struct {
 	name, body, key string
 }
 
-// keyBodies returns bodies that carry each key type certgen makes, in every
-// armour keys come in, after, before and without the certificate.
+// keyBodies returns bodies that carry each key type sigcerttest.NewCert
+// makes, in every armour keys come in, after, before and without the
+// certificate.
 func keyBodies(t *testing.T) []keyBody {
 	t.Helper()
 	var out []keyBody
-	for _, k := range certgen.KeyTypes() {
-		c := certgen.New(certgen.Options{Key: k})
+	for _, k := range sigcerttest.KeyTypes() {
+		c := sigcerttest.NewCert(sigcerttest.WithKey(k))
 		block, _ := pem.Decode([]byte(c.KeyPEM))
 		keys := map[string]string{
 			"PKCS8":           c.KeyPEM,
@@ -269,7 +269,7 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 	// The endpoint's own MalformedCertificate for an expired certificate
 	// sent with the X.509 checks skipped, in three layouts.
 	t.Run("echo of the body", func(t *testing.T) {
-		expired := certgen.Expired()
+		expired := sigcerttest.ExpiredCert()
 		for i, body := range layouts(expired) {
 			srv := sigcerttest.NewServer("Bob")
 			t.Cleanup(srv.Close)
@@ -303,13 +303,13 @@ func TestEndpointEchoNeverInErrors(t *testing.T) {
 	// Messages quoting PEM that the endpoint was not sent, or sent
 	// otherwise: a key, the body with a key after it, an echo with other
 	// line endings.
-	c := certgen.Valid()
-	other := certgen.New(certgen.Options{Key: certgen.ECDSAP256})
+	c := sigcerttest.NewCert()
+	other := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256))
 	messages := map[string]string{
 		"body":                c.PEM,
 		"IAM's echo":          "Certificate " + c.PEM + " is malformed.",
-		"echo, CRLF":          "Certificate " + c.CRLF() + " is malformed.",
-		"body and a key":      c.WithKeyAppended(),
+		"echo, CRLF":          "Certificate " + crlf(c.PEM) + " is malformed.",
+		"body and a key":      c.PEM + c.KeyPEM,
 		"another key":         other.KeyPEM,
 		"key inside prose":    "bad input near " + other.KeyPEM + " (see the docs)",
 		"another certificate": "conflicts with " + other.PEM,

@@ -2,6 +2,7 @@ package sigcert_test
 
 import (
 	"context"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"testing"
@@ -11,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
 // page is a list answer with request id "req-<n>".
@@ -104,8 +105,8 @@ func TestListIsWholeOrAnError(t *testing.T) {
 func TestListAllPagesWithParsedView(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		up := newUploader(ep)
-		a, b := certgen.Valid(), certgen.New(certgen.Options{Key: certgen.ECDSAP256, CommonName: "bob-2"})
-		for _, c := range []*certgen.Cert{a, b} {
+		a, b := sigcerttest.NewCert(), sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256), sigcerttest.WithSubject(pkix.Name{CommonName: "bob-2"}))
+		for _, c := range []sigcerttest.Cert{a, b} {
 			if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}); err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +123,7 @@ func TestListAllPagesWithParsedView(t *testing.T) {
 		if len(got) != 2 {
 			t.Fatalf("listed %d certificates, want 2", len(got))
 		}
-		for i, c := range []*certgen.Cert{a, b} {
+		for i, c := range []sigcerttest.Cert{a, b} {
 			if got[i].CertificateBody != c.PEM || got[i].X509 == nil || got[i].ParseError != nil {
 				t.Fatalf("certificate %d not parsed: %v", i, got[i].ParseError)
 			}
@@ -141,7 +142,7 @@ func TestListReportsUnparsableBody(t *testing.T) {
 	api := mock(nil)
 	api.ListPage = answer(&iam.ListSigningCertificatesOutput{Certificates: []types.SigningCertificate{
 		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIJ"), CertificateBody: s("not a certificate"), Status: types.StatusTypeActive},
-		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIK"), CertificateBody: s(certgen.Valid().PEM), Status: types.StatusTypeInactive},
+		{UserName: s("Bob"), CertificateId: s("ASCA0123456789ABCDEFGHIK"), CertificateBody: s(sigcerttest.NewCert().PEM), Status: types.StatusTypeInactive},
 	}})
 	got, err := newUploader(api).List(context.Background(), "Bob")
 	if err != nil {

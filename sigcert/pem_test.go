@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
 // Pre-flight allows whitespace before the BEGIN line, indentation included,
@@ -17,8 +17,8 @@ import (
 
 // it again: DuplicateCertificate, and an error while it is attached.
 func TestIndentedBodyIsRecognisedOnceStored(t *testing.T) {
-	c := certgen.Valid()
-	for _, body := range []string{"\n  " + c.PEM, "\t" + c.PEM, "  " + c.CRLF()} {
+	c := sigcerttest.NewCert()
+	for _, body := range []string{"\n  " + c.PEM, "\t" + c.PEM, "  " + crlf(c.PEM)} {
 		forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 			s := wrap(ep)
 			up := newUploader(s)

@@ -3,6 +3,7 @@ package sigcert_test
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
@@ -16,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
 )
 
@@ -105,7 +106,7 @@ func TestUploadRefusesExpiredGoRejected(t *testing.T) {
 // TestUploadFingerprintOfParsedCertificate: for a certificate Go parses,
 // the result holds it and no ParseError.
 func TestUploadFingerprintOfParsedCertificate(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	got, err := sigcert.NewUploader(&pfAPI{}).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +120,7 @@ func TestUploadFingerprintOfParsedCertificate(t *testing.T) {
 // TestSkipX509ChecksStillRefusesKeys: with the X.509 checks skipped, no
 // form of private key is sent, and the refusal quotes none of it.
 func TestSkipX509ChecksStillRefusesKeys(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	block, _ := pem.Decode([]byte(c.KeyPEM))
 	b64 := base64.StdEncoding.EncodeToString
 	relabelled := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes}))
@@ -153,8 +154,8 @@ func TestSkipX509ChecksStillRefusesKeys(t *testing.T) {
 // TestSkipX509ChecksSendsCertificates: skipping the X.509 checks still
 // sends a certificate in any layout.
 func TestSkipX509ChecksSendsCertificates(t *testing.T) {
-	c := certgen.New(certgen.Options{Key: certgen.ECDSAP256, CommonName: "Private Key Services"})
-	for _, body := range []string{c.PEM, c.CRLF(), "Bob's certificate:\n" + c.PEM, c.ChainOfTwo()} {
+	c := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256), sigcerttest.WithSubject(pkix.Name{CommonName: "Private Key Services"}))
+	for _, body := range []string{c.PEM, crlf(c.PEM), "Bob's certificate:\n" + c.PEM, c.Chain()} {
 		api := &pfAPI{}
 		if _, err := sigcert.NewUploader(api, sigcert.SkipX509Checks()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body}); err != nil || len(api.sent) != 1 {
 			t.Errorf("Upload = %v, sent %d", err, len(api.sent))
@@ -165,7 +166,7 @@ func TestSkipX509ChecksSendsCertificates(t *testing.T) {
 // TestCheckOnZeroUploader: Check and CheckDetail need nothing of the
 // Uploader: a zero or nil one checks with the default clock.
 func TestCheckOnZeroUploader(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	req := sigcert.Request{UserName: "Bob", CertificateBody: c.PEM}
 	for name, up := range map[string]*sigcert.Uploader{"zero": {}, "nil": nil} {
 		cert, err := up.Check(req)

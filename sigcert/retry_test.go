@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
 func TestConcurrentModificationRetry(t *testing.T) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	ctx := context.Background()
 	fast := sigcert.Backoff{Attempts: 3, Base: time.Microsecond}
 

@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -48,7 +47,7 @@ func TestRotate(t *testing.T) {
 			forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 				ids := seed(t, ep, "Bob", tt.before...)
 				up := newUploader(ep)
-				r, err := up.Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, tt.policy)
+				r, err := up.Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}, tt.policy)
 				if err != nil {
 					t.Fatalf("Rotate: %v", err)
 				}
@@ -86,7 +85,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 		seed(t, ep, "Bob", types.StatusTypeActive, types.StatusTypeActive)
 		before := held(ep, "Bob")
 		s := wrap(ep)
-		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
 		if !errors.Is(err, sigcert.ErrLimitExceeded) || !errors.As(err, &re) {
@@ -107,7 +106,7 @@ func TestRotateAtQuotaWithoutPermissionChangesNothing(t *testing.T) {
 func TestRotateRerunFindsWorkDone(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		up := newUploader(ep)
-		body := certgen.Valid().PEM
+		body := sigcerttest.NewCert().PEM
 		req := sigcert.Request{UserName: "Bob", CertificateBody: body}
 		policy := sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious}
 		first, err := up.Rotate(context.Background(), req, policy)
@@ -143,7 +142,7 @@ func TestRotateFailedStepReportsState(t *testing.T) {
 		ids := seed(t, ep, "Bob", types.StatusTypeActive)
 		s := wrap(ep)
 		s.Script(fault{Op: iamspec.OpUpdate, Code: iamspec.CodeServiceFailure, Count: 1000})
-		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 		var re *sigcert.RotateError
 		if !errors.As(err, &re) || !errors.Is(err, sigcert.ErrServiceFailure) {
@@ -173,7 +172,7 @@ func TestRotatePreflightRefusalChangesNothing(t *testing.T) {
 	forEachFace(t, []string{"Bob"}, func(t *testing.T, ep endpoint) {
 		seed(t, ep, "Bob", types.StatusTypeActive)
 		s := wrap(ep)
-		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Expired().PEM},
+		_, err := newUploader(s).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.ExpiredCert().PEM},
 			sigcert.RotatePolicy{Previous: sigcert.DeletePrevious})
 		if !errors.Is(err, validate.ErrExpired) {
 			t.Fatalf("err = %v, want ErrExpired", err)
@@ -212,7 +211,7 @@ func TestRotateLostDeleteResponse(t *testing.T) {
 			ids := seed(t, ep, "Bob", tt.before...)
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpDelete, ApplyThenDrop: true})
 			r, err := newUploader(srv.Client()).Rotate(context.Background(),
-				sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, tt.policy)
+				sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}, tt.policy)
 			if got := srv.Requests(iamspec.OpDelete); got != 1 {
 				t.Errorf("%d delete requests, want 1 (the lost one, confirmed by listing)", got)
 			}
@@ -252,7 +251,7 @@ func TestRotateUnlistedSaysSo(t *testing.T) {
 	seed(t, httpEndpoint{srv.Client(), srv}, "Bob", types.StatusTypeActive, types.StatusTypeInactive)
 	srv.Inject(sigcerttest.Fault{Action: iamspec.OpList, Code: iamspec.CodeServiceFailure, Count: 20})
 	_, err := newUploader(srv.Client()).Rotate(context.Background(),
-		sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}, sigcert.RotatePolicy{})
+		sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}, sigcert.RotatePolicy{})
 	var re *sigcert.RotateError
 	if !errors.As(err, &re) || !errors.Is(err, sigcert.ErrServiceFailure) {
 		t.Fatalf("err = %v, want a *RotateError matching ErrServiceFailure", err)

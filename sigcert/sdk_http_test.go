@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/smithy-go"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -25,7 +24,7 @@ var sdkRetried = map[string]bool{"ServiceFailure": true, "Throttling": true}
 // status, and decoded by a real *iam.Client, matches its sentinel, keeps the
 // SDK's typed error, the HTTP status and the request id.
 func TestSDKOverHTTPErrorMapping(t *testing.T) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	for _, tc := range errorCases {
 		t.Run(tc.code, func(t *testing.T) {
 			srv := sigcerttest.NewServer("Bob")
@@ -74,7 +73,7 @@ func TestSDKRetriesServiceFailure(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: "ServiceFailure", Count: 2})
-	c, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	c, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
 	if err != nil {
 		t.Fatalf("Upload after two ServiceFailures: %v", err)
 	}
@@ -93,7 +92,7 @@ func TestSDKRetriesServiceFailure(t *testing.T) {
 	defer srv2.Close()
 	srv2.Inject(sigcerttest.Fault{Action: iamspec.OpUpload, Code: "ServiceFailure"})
 	up := newUploader(srv2.Client(), sigcert.WithAPIOptions(func(o *iam.Options) { o.RetryMaxAttempts = 1 }))
-	if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM}); !errors.Is(err, sigcert.ErrServiceFailure) {
+	if _, err := up.Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}); !errors.Is(err, sigcert.ErrServiceFailure) {
 		t.Errorf("err = %v, want ErrServiceFailure", err)
 	}
 	if got := srv2.Requests(iamspec.OpUpload); got != 1 {
@@ -106,7 +105,7 @@ func TestSDKRetriesServiceFailure(t *testing.T) {
 func TestSDKOverHTTPMalformedEcho(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
-	body := certgen.Expired().PEM
+	body := sigcerttest.ExpiredCert().PEM
 	_, err := newUploader(srv.Client(), sigcert.SkipX509Checks()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body})
 	if !errors.Is(err, sigcert.ErrMalformedCertificate) {
 		t.Fatalf("err = %v, want ErrMalformedCertificate from the endpoint", err)
@@ -126,7 +125,7 @@ func TestSDKOverHTTPTransportAndCancel(t *testing.T) {
 	srv := sigcerttest.NewServer("Bob")
 	defer srv.Close()
 	srv.Inject(sigcerttest.Fault{Drop: true, Count: 3})
-	_, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	_, err := newUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
 	var se *sigcert.ServiceError
 	if !errors.As(err, &se) || se.Code != "" || se.StatusCode != 0 {
 		t.Fatalf("dropped connections: err = %#v", err)
@@ -138,7 +137,7 @@ func TestSDKOverHTTPTransportAndCancel(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = newUploader(srv.Client()).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	_, err = newUploader(srv.Client()).Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
 	}

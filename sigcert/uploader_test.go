@@ -16,17 +16,17 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/internal/iamspec"
 	"github.com/iamkit/signingcert/sigcert"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
 )
 
 var uploadDate = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
 func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
-	c := certgen.Valid()
-	body := "\r\n  " + c.CRLF() + "\n\n"
+	c := sigcerttest.NewCert()
+	body := "\r\n  " + crlf(c.PEM) + "\n\n"
 	for _, user := range []string{"", "Bob+Alice=x,y.z@w-_1"} {
 		m := mock(nil)
 		got, err := newUploader(m).Upload(context.Background(), sigcert.Request{UserName: user, CertificateBody: body})
@@ -57,7 +57,7 @@ func TestUploadSendsBodyVerbatimAndOmitsEmptyUser(t *testing.T) {
 }
 
 func TestUploadResultFields(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	got, err := newUploader(mock(nil)).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: c.PEM})
 	if err != nil {
 		t.Fatal(err)
@@ -78,11 +78,11 @@ func TestUploadResultFields(t *testing.T) {
 
 func TestUploadAcceptsKeyTypesAndLayouts(t *testing.T) {
 	bodies := map[string]string{}
-	for _, k := range certgen.KeyTypes() {
-		bodies[k.String()] = certgen.New(certgen.Options{Key: k}).PEM
+	for _, k := range sigcerttest.KeyTypes() {
+		bodies[k.String()] = sigcerttest.NewCert(sigcerttest.WithKey(k)).PEM
 	}
-	c := certgen.Valid()
-	bodies["CRLF"] = c.CRLF()
+	c := sigcerttest.NewCert()
+	bodies["CRLF"] = crlf(c.PEM)
 	bodies["surrounding whitespace"] = " \t\n" + c.PEM + "\n\n  "
 	bodies["no final newline"] = strings.TrimSuffix(c.PEM, "\n")
 	for name, body := range bodies {
@@ -99,7 +99,7 @@ func TestUploadAcceptsKeyTypesAndLayouts(t *testing.T) {
 }
 
 func TestUploadPreflightRefusals(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	tests := []struct {
 		name   string
 		req    sigcert.Request
@@ -110,15 +110,15 @@ func TestUploadPreflightRefusals(t *testing.T) {
 		{"16385 characters", sigcert.Request{CertificateBody: strings.Repeat("a", 16385)}, sigcert.ErrValidation, validate.ErrTooLong},
 		{"U+0100 in body", sigcert.Request{CertificateBody: c.PEM + "Ā"}, sigcert.ErrValidation, validate.ErrInvalidCharacter},
 		{"invalid UTF-8", sigcert.Request{CertificateBody: c.PEM + "\xff"}, sigcert.ErrValidation, validate.ErrInvalidCharacter},
-		{"DER body", sigcert.Request{CertificateBody: c.DERBody()}, sigcert.ErrValidation, validate.ErrInvalidCharacter},
+		{"DER body", sigcert.Request{CertificateBody: string(c.DER)}, sigcert.ErrValidation, validate.ErrInvalidCharacter},
 		{"user name pattern", sigcert.Request{UserName: "Bob Smith", CertificateBody: c.PEM}, sigcert.ErrValidation, validate.ErrInvalidCharacter},
 		{"user name 129", sigcert.Request{UserName: strings.Repeat("b", 129), CertificateBody: c.PEM}, sigcert.ErrValidation, validate.ErrTooLong},
 		{"10000 é is not a length error", sigcert.Request{CertificateBody: strings.Repeat("é", 10000)}, sigcert.ErrMalformedCertificate, validate.ErrNoPEM},
-		{"expired", sigcert.Request{CertificateBody: certgen.Expired().PEM}, sigcert.ErrMalformedCertificate, validate.ErrExpired},
-		{"not yet valid", sigcert.Request{CertificateBody: certgen.NotYetValid().PEM}, sigcert.ErrMalformedCertificate, validate.ErrNotYetValid},
-		{"key appended", sigcert.Request{CertificateBody: c.WithKeyAppended()}, sigcert.ErrMalformedCertificate, validate.ErrPrivateKey},
-		{"chain of two", sigcert.Request{CertificateBody: c.ChainOfTwo()}, sigcert.ErrMalformedCertificate, validate.ErrMultipleCertificates},
-		{"text before", sigcert.Request{CertificateBody: c.TextBefore()}, sigcert.ErrMalformedCertificate, validate.ErrLeadingData},
+		{"expired", sigcert.Request{CertificateBody: sigcerttest.ExpiredCert().PEM}, sigcert.ErrMalformedCertificate, validate.ErrExpired},
+		{"not yet valid", sigcert.Request{CertificateBody: sigcerttest.NotYetValidCert().PEM}, sigcert.ErrMalformedCertificate, validate.ErrNotYetValid},
+		{"key appended", sigcert.Request{CertificateBody: c.PEM + c.KeyPEM}, sigcert.ErrMalformedCertificate, validate.ErrPrivateKey},
+		{"chain of two", sigcert.Request{CertificateBody: c.Chain()}, sigcert.ErrMalformedCertificate, validate.ErrMultipleCertificates},
+		{"text before", sigcert.Request{CertificateBody: "Certificate for Bob:\n" + c.PEM}, sigcert.ErrMalformedCertificate, validate.ErrLeadingData},
 		{"trailing data", sigcert.Request{CertificateBody: c.PEM + "junk"}, sigcert.ErrMalformedCertificate, validate.ErrTrailingData},
 		{"file path", sigcert.Request{CertificateBody: "./certs/bob.crt"}, sigcert.ErrMalformedCertificate, validate.ErrFilePath},
 	}
@@ -155,11 +155,11 @@ func TestUploadPreflightRefusals(t *testing.T) {
 }
 
 func TestPrivateKeyNeverSentOrEchoed(t *testing.T) {
-	c := certgen.Valid()
+	c := sigcerttest.NewCert()
 	keyLine := strings.Split(c.KeyPEM, "\n")[1] // a line of the key's base64
 	for _, opts := range [][]sigcert.Option{nil, {sigcert.SkipX509Checks()}} {
 		m := mock(nil)
-		_, err := newUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.WithKeyAppended()})
+		_, err := newUploader(m, opts...).Upload(context.Background(), sigcert.Request{CertificateBody: c.PEM + c.KeyPEM})
 		if !errors.Is(err, validate.ErrPrivateKey) || !errors.Is(err, sigcert.ErrMalformedCertificate) {
 			t.Fatalf("err = %v, want ErrPrivateKey", err)
 		}
@@ -174,8 +174,8 @@ func TestPrivateKeyNeverSentOrEchoed(t *testing.T) {
 
 func TestClockAndSkew(t *testing.T) {
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	justExpired := certgen.New(certgen.Options{NotBefore: now.Add(-time.Hour), NotAfter: now.Add(-time.Minute)}).PEM
-	notYet := certgen.New(certgen.Options{NotBefore: now.Add(2 * time.Minute), NotAfter: now.Add(time.Hour)}).PEM
+	justExpired := sigcerttest.NewCert(sigcerttest.WithValidity(now.Add(-time.Hour), now.Add(-time.Minute))).PEM
+	notYet := sigcerttest.NewCert(sigcerttest.WithValidity(now.Add(2*time.Minute), now.Add(time.Hour))).PEM
 	clock := sigcert.WithClock(func() time.Time { return now })
 	tests := []struct {
 		name string
@@ -257,7 +257,7 @@ func matchesOnly(t *testing.T, err, want error) {
 }
 
 func TestServiceErrorMapping(t *testing.T) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	for _, tc := range errorCases {
 		variants := map[string]error{
 			"generic":           &smithy.GenericAPIError{Code: tc.code, Message: "m"},
@@ -295,7 +295,7 @@ func TestServiceErrorMapping(t *testing.T) {
 
 func TestTypedErrorReachable(t *testing.T) {
 	m := mock(failWith(&types.DuplicateCertificateException{Message: strPtr("already used")}))
-	_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+	_, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: sigcerttest.NewCert().PEM})
 	var dup *types.DuplicateCertificateException
 	if !errors.Is(err, sigcert.ErrDuplicateCertificate) || !errors.As(err, &dup) {
 		t.Fatalf("err = %v: want ErrDuplicateCertificate and *types.DuplicateCertificateException", err)
@@ -306,7 +306,7 @@ func TestTypedErrorReachable(t *testing.T) {
 }
 
 func TestUnknownCodeAndContextErrors(t *testing.T) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	unknown := &smithy.GenericAPIError{Code: "SomethingNew", Message: "m"}
 	_, err := newUploader(mock(failWith(unknown))).Upload(context.Background(), sigcert.Request{CertificateBody: body})
 	matchesOnly(t, err, nil)
@@ -325,8 +325,8 @@ func TestUnknownCodeAndContextErrors(t *testing.T) {
 }
 
 func TestErrorMessageNeverContainsBody(t *testing.T) {
-	c := certgen.Valid()
-	for _, body := range []string{c.PEM, c.CRLF(), "  \n" + c.PEM} {
+	c := sigcerttest.NewCert()
+	for _, body := range []string{c.PEM, crlf(c.PEM), "  \n" + c.PEM} {
 		echo := fmt.Sprintf("Certificate %s is malformed.", body)
 		for _, sdkErr := range []error{
 			&types.MalformedCertificateException{Message: &echo},
@@ -373,7 +373,7 @@ func TestIncompleteResponse(t *testing.T) {
 	for name, out := range tests {
 		t.Run(name, func(t *testing.T) {
 			m := mock(func(*iam.UploadSigningCertificateInput) (*iam.UploadSigningCertificateOutput, error) { return out, nil })
-			got, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Valid().PEM})
+			got, err := newUploader(m).Upload(context.Background(), sigcert.Request{CertificateBody: sigcerttest.NewCert().PEM})
 			if got != nil || !errors.Is(err, sigcert.ErrIncompleteResponse) {
 				t.Errorf("got %v, %v; want nil, ErrIncompleteResponse", got, err)
 			}
@@ -382,7 +382,7 @@ func TestIncompleteResponse(t *testing.T) {
 }
 
 func TestMisuseReturnsErrors(t *testing.T) {
-	body := certgen.Valid().PEM
+	body := sigcerttest.NewCert().PEM
 	//lint:ignore SA1012 a nil Context is the misuse under test
 	if _, err := newUploader(mock(nil)).Upload(nil, sigcert.Request{CertificateBody: body}); err == nil { //nolint:staticcheck
 		t.Error("nil Context: want an error")
@@ -399,7 +399,7 @@ func TestMisuseReturnsErrors(t *testing.T) {
 func TestUploaderConcurrentUse(t *testing.T) {
 	m := mock(nil)
 	up := newUploader(m)
-	good, expired := certgen.Valid().PEM, certgen.Expired().PEM
+	good, expired := sigcerttest.NewCert().PEM, sigcerttest.ExpiredCert().PEM
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	for i := range 64 {
@@ -447,7 +447,7 @@ func TestCodeInvertsSentinelFor(t *testing.T) {
 	if got := sigcert.Code(sigcert.ErrAccessDenied); got != "AccessDenied" {
 		t.Errorf("Code(ErrAccessDenied) = %q", got)
 	}
-	_, err := newUploader(mock(nil)).Upload(context.Background(), sigcert.Request{CertificateBody: certgen.Expired().PEM})
+	_, err := newUploader(mock(nil)).Upload(context.Background(), sigcert.Request{CertificateBody: sigcerttest.ExpiredCert().PEM})
 	if got := sigcert.Code(err); got != "MalformedCertificate" {
 		t.Errorf("Code(pre-flight expiry) = %q, want MalformedCertificate", got)
 	}
