@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -49,10 +50,13 @@ type Runner struct {
 	// besides retrying, it slows all of them down when IAM answers
 	// Throttling, which is what IAM asks of clients. Setting it replaces
 	// whatever retryer API was built with; sigcert still sends each upload
-	// once per attempt of its own (Ensure lists before uploading again).
-	// Every retry also draws on the retryer's retry quota (the SDK's
-	// token bucket, refilled by successes): under throttling without a
-	// Rate it can run out, and the throttled calls then fail.
+	// once per attempt of its own, with the SDK's retries off (Ensure lists
+	// before uploading again), so under throttling without a Rate only a
+	// retryer that slows every call, as the adaptive one does, keeps
+	// uploads from failing with Throttling. Every retry also draws on the
+	// retryer's retry quota (the SDK's token bucket, refilled by
+	// successes): under throttling without a Rate it can run out, and the
+	// throttled calls then fail.
 	Retryer aws.Retryer
 
 	// Deliver, if set, receives each entry's Result as the entry ends, one
@@ -154,9 +158,12 @@ func sum(m map[string]int) int {
 
 // Report is the outcome of a Run: a Result per entry, in entry order
 // (none if Runner.Deliver took them), and their Summary.
+//
+// It encodes to JSON as {"results": [...], "summary": {...}}, each Result
+// by Result.MarshalJSON.
 type Report struct {
-	Results []Result
-	Summary Summary
+	Results []Result `json:"results"`
+	Summary Summary  `json:"summary"`
 }
 
 // Done reports whether every entry completed.
@@ -183,8 +190,11 @@ func (r *Runner) init() {
 // If any entry is invalid (see Validate), Run sends nothing and returns an
 // *InvalidEntriesError listing every problem, with a nil Report. Otherwise
 // every entry has a Result, in the Report or given to Deliver. An entry
-// that fails does not stop the others; when ctx ends, entries not yet
-// started are NotRun, and Run returns the Report with ctx's error.
+// that fails does not stop the others. When ctx ends, entries not yet
+// started are NotRun (nothing was sent for them), entries under way stop
+// and are Failed with ctx's error in their Result (Rotate's Report says
+// what they did), and Run returns the Report with ctx's error. If ctx ends
+// only after every entry completed, Run returns nil.
 //
 // Run is safe to rerun with the same entries after a crash, a cancel or
 // failures: Ensure and Rotate find the work already done and do only what
@@ -208,6 +218,9 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	}
 	done := func(res Result) {
 		tally.add(res.Status)
+		if res.Status == Failed && ctx.Err() != nil && errors.Is(res.Err, ctx.Err()) {
+			tally.interrupt()
+		}
 		if r.Deliver == nil {
 			results[res.Index] = res
 			return
@@ -257,19 +270,27 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	tally.mu.Lock()
 	rep.Summary.Changed, rep.Summary.Unchanged = tally.n[Changed], tally.n[Unchanged]
 	rep.Summary.Failed, rep.Summary.NotRun = tally.n[Failed], tally.n[NotRun]
+	interrupted := tally.interrupted
 	tally.mu.Unlock()
 	run.mu.Lock()
 	rep.Summary.Calls, rep.Summary.Attempts, rep.Summary.Throttled = run.calls, run.attempts, run.throttled
 	run.mu.Unlock()
 	rep.Summary.Elapsed = time.Since(start)
-	if rep.Summary.NotRun > 0 {
+	if rep.Summary.NotRun > 0 || interrupted {
 		return rep, ctx.Err()
 	}
 	return rep, nil
 }
 
+// notRun is the Result of an entry the context's end kept from starting.
+// Its error matches ctx.Err() (context.Canceled or DeadlineExceeded) and,
+// when the context was cancelled with a cause of its own, that cause too.
 func notRun(ctx context.Context, i int, e Entry) Result {
-	return Result{Index: i, UserName: e.UserName, Mode: e.Mode, Status: NotRun, Err: context.Cause(ctx)}
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		err = fmt.Errorf("%w: %w", err, cause)
+	}
+	return Result{Index: i, UserName: e.UserName, Mode: e.Mode, Status: NotRun, Err: err}
 }
 
 // runEntry runs one entry's workflow. A dry run would branch here.
@@ -316,10 +337,18 @@ func (r *Runner) runEntry(ctx context.Context, run *counters, i int, e Entry) Re
 	return res
 }
 
-// statusTally counts results by status as they end.
+// statusTally counts results by status as they end, and whether any entry
+// failed because the context ended.
 type statusTally struct {
-	mu sync.Mutex
-	n  map[Status]int
+	mu          sync.Mutex
+	n           map[Status]int
+	interrupted bool
+}
+
+func (t *statusTally) interrupt() {
+	t.mu.Lock()
+	t.interrupted = true
+	t.mu.Unlock()
 }
 
 func (t *statusTally) add(s Status) {
