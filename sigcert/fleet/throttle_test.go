@@ -41,10 +41,10 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 	const n, perSecond = 12, 100
 	srv, entries, perUser := throttledAccount(t, n, perSecond, 8)
 	before := srv.Requests("")
-	// Burst 2 under the account's 8: the slack absorbs the jitter between
-	// a request leaving the limiter and reaching IAM (6 tokens = 60 ms at
-	// 100/s). The run's time is calls ÷ Rate either way.
-	r := &fleet.Runner{API: srv.Client(), Rate: perSecond, Burst: 2}
+	// The account's rate and burst. The Runner's limiter starts empty, so
+	// the account's burst is left to absorb the jitter between a request
+	// leaving the limiter and reaching IAM.
+	r := &fleet.Runner{API: srv.Client(), Rate: perSecond, Burst: 8}
 	rep, err := r.Run(context.Background(), entries)
 	if err != nil || !rep.Done() {
 		t.Fatalf("%v %+v", err, rep.Summary)
@@ -70,9 +70,8 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 			t.Errorf("%s: %d calls, want %d", res.UserName, res.Calls, sumOf(perUser))
 		}
 	}
-	// The rate is what bounds the run: the burst comes free, the rest at
-	// the rate.
-	if floor := time.Duration(float64(sumOf(want)-2) / perSecond * float64(time.Second)); rep.Summary.Elapsed < floor {
+	// The rate is what bounds the run: every request waits its turn.
+	if floor := time.Duration(float64(sumOf(want)-1) / perSecond * float64(time.Second)); rep.Summary.Elapsed < floor {
 		t.Errorf("%d requests in %v, faster than the rate allows (%v)", sumOf(want), rep.Summary.Elapsed, floor)
 	}
 }
@@ -95,7 +94,7 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 //     of them (3 runs) with Throttling on the upload.
 //   - The Runner's default, the SDK's adaptive retryer, which slows every
 //     call. Rotating those 12 users without Rate, it failed none, but took
-//     5.6 s against 0.46 s at Rate 100: its client-side limiter starts from
+//     5.6 s against 0.46 s at Rate 100 (burst 2): its client-side limiter starts from
 //     nothing and falls to 0.5 requests a second on the first Throttling
 //     (BenchmarkFleetAdaptiveOnly measures it at 50 users).
 //
