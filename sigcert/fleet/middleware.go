@@ -69,10 +69,15 @@ func (m *rateLimit) ID() string { return m.id }
 
 func (m *rateLimit) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	if err := m.lim.Wait(ctx); err != nil {
-		// Wait also refuses when ctx's deadline is nearer than the token:
-		// keep the context's own error reachable for errors.Is.
-		if ctx.Err() != nil {
+		// Wait also refuses at once when ctx's deadline comes before the
+		// token would: that is the deadline passing, so it matches
+		// context.DeadlineExceeded as the wait's end would, and callers
+		// (sigcert, the Runner) treat it as the context's end.
+		switch _, hasDeadline := ctx.Deadline(); {
+		case ctx.Err() != nil:
 			err = ctx.Err()
+		case hasDeadline:
+			err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 		}
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("fleet: waiting for the request rate: %w", err)
 	}
