@@ -40,10 +40,13 @@ type Runner struct {
 	Concurrency int
 	// Rate, when above zero, holds every HTTP attempt of the run, retries
 	// included, to Rate requests a second with bursts of Burst (see
-	// RateLimit). Set it a little under the account's rate for IAM: then
-	// nothing is throttled, and a run takes about its calls ÷ Rate.
+	// RateLimit; the limiter starts empty). At the account's rate nothing
+	// is throttled while requests reach IAM about as evenly as they leave,
+	// and a run takes its calls ÷ Rate; a little under it leaves room for
+	// other clients of the account and for stalls on the way.
 	Rate float64
-	// Burst is the rate limiter's burst; below 1 means 1.
+	// Burst is the rate limiter's burst; below 1 means 1. At most the
+	// account's burst.
 	Burst int
 	// Retryer is the SDK retryer set on every call. Nil means one adaptive
 	// retryer (retry.NewAdaptiveMode) shared by every call of this Runner:

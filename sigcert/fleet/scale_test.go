@@ -20,8 +20,8 @@ import (
 
 // The scale runs take minutes: they run only with SIGCERT_SCALE=1.
 //
-//	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x ./sigcert/fleet
-//	SIGCERT_SCALE=1 go test -run FleetMemory -v ./sigcert/fleet
+//	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x -count 3 ./sigcert/fleet
+//	SIGCERT_SCALE=1 go test -run 'FleetMemory|FleetPeakRSS' -v ./sigcert/fleet
 func needScale(tb testing.TB) {
 	tb.Helper()
 	if os.Getenv("SIGCERT_SCALE") != "1" {
