@@ -328,3 +328,20 @@ func TestRunOverUsersHoldingExpiredCertificates(t *testing.T) {
 		t.Errorf("Full: %s %v; want failed with LimitExceeded", r.Status, r.Err)
 	}
 }
+
+// TestRateLimitStartsEmpty: the limiter's first token comes after
+// 1 ÷ perSecond, whatever the burst, so a run never spends the account's
+// burst at its start (TestRunAtTheAccountsRateIsNeverThrottled fails
+// without this: requests reach IAM bunched beyond a burst already spent).
+func TestRateLimitStartsEmpty(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	up := sigcert.NewUploader(srv.Client(fleet.RateLimit(20, 5)))
+	start := time.Now()
+	if _, err := up.List(context.Background(), "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Since(start); got < 40*time.Millisecond {
+		t.Errorf("the first request at 20/s left after %v, want about 50 ms", got)
+	}
+}
