@@ -25,7 +25,11 @@
 //
 // A run is safe to repeat. Ensure and Rotate find work already done, so
 // after a crash, a cancel or a failed entry, running the same entries again
-// does only what is left; a rerun of a finished run only lists.
+// does only what is left; a rerun of a finished run only lists. One
+// exception, harmless: rerun at once, before IAM's lists show the first
+// run's uploads (IAM is eventually consistent), an entry can fail with
+// DuplicateCertificate, having changed nothing; run it again a little
+// later.
 //
 // # Rate
 //
