@@ -41,8 +41,8 @@
 // token per HTTP attempt, retries included, so a run takes its calls ÷
 // Rate. Its bucket starts empty, so the account's own burst is left as
 // room for requests that reach IAM less evenly than they left: with a full
-// bucket at the start, the rotation of 1,000 users below was throttled 4
-// or 5 times in each of 3 runs and took 1.38x to 1.50x its floor. RateLimit
+// bucket at the start, the rotation of 1,000 users below (at 4 calls a
+// user) was throttled 4 or 5 times in each of 3 runs and took 1.38x to 1.50x its floor. RateLimit
 // gives the same limiter to any client or Uploader.
 //
 // A Runner also sets one adaptive retryer (the SDK's retry.NewAdaptiveMode)
@@ -51,13 +51,14 @@
 // SDK's retries off and retries it itself, after a list). It is the net,
 // not the plan: it starts from no measured rate, and on a Throttling falls
 // to 0.5 requests a second and climbs back over seconds. Without Rate, 50
-// rotations whose floor at the account's rate is 1.0 s took 6.6 s to
-// 7.3 s (below), and a
-// run at the account's rate that was throttled 15 times by a stall of this
-// machine took 1.40x its floor instead of 1.00x. A retryer that does not
-// slow every call is worse without Rate: with the SDK's standard retryer,
-// 9 to 12 of 12 rotations failed with Throttling on the upload
-// (throttle_test.go).
+// rotations whose floor at the account's rate is under 1 s took 16.3 s to
+// 16.7 s (below), and a run at the account's rate that a stall of this
+// machine got throttled 15 times took 1.40x its floor instead of 1.00x.
+// A retryer that does not slow every call is worse without Rate: rotating
+// 12 users with the SDK's standard retryer (10 ms between attempts), 1 of
+// 12 failed in one of 3 runs with Throttling, and every run took 15 to 20
+// times the lists it needed; before sigcert retried throttled calls
+// itself, 9 to 12 of 12 failed (throttle_test.go).
 //
 // # Scale
 //
@@ -78,18 +79,19 @@
 //
 //	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x -count 3 ./sigcert/fleet
 //
-//	                         time          × floor (calls ÷ 200/s)  calls a user  throttled  failures
-//	rotate 1,000 users       20.01 s       1.000 – 1.001 (5 runs)   4             0          0
-//	                         28.02 s       1.399 (1 run)            4.004         15         0
-//	ensure 1,000 holders      5.01 s       1.002, 1.002, 1.003      1             0          0
-//	rotate 50, no Rate        6.6 – 7.3 s  6.6 – 7.2                4 – 4.08      8 – 10     0
+//	                          time           × floor (calls ÷ 200/s)  calls a user  throttled  failures
+//	rotate 1,000 users        15.01 s        1.001 (3 runs)           3             0          0
+//	ensure 1,000 holders       5.01 s        1.002 – 1.003 (2 runs)   1             0          0
+//	rotate 50, no Rate        16.3 – 16.7 s  13.4 – 15.6 (3 runs)     4.3 – 5.0     7 – 11     0
 //
-// The 1.40x run had this package's tests compiling beside it: a stall of
-// the process let requests reach the endpoint bunched beyond its burst, and
-// the adaptive retryer then held the rate down for seconds after each
-// Throttling. Rotate's four calls are list, list, upload, deactivate (a
-// change to sigcert's Rotate is to make it three); "calls a user" counts
-// sigcert's calls, a throttled upload adding a list and an upload.
+// Rotate's three calls are list, upload, deactivate; "calls a user" counts
+// sigcert's calls, so a throttled call retried by sigcert counts again.
+// Before sigcert's Rotate dropped a second list, the rotation made 4 calls
+// a user and took 20.01 s (1.000x to 1.001x in 5 runs, 0 throttled); a
+// sixth run, with this package's tests compiling beside it, was throttled
+// 15 times and took 1.40x: a stall of the process let requests reach the
+// endpoint bunched beyond its burst, and the adaptive retryer then held the
+// rate down for seconds after each Throttling.
 //
 // Memory, rotating against an IAM that stores nothing, so that the figures
 // are the Runner's and sigcert's:
@@ -97,12 +99,13 @@
 //	SIGCERT_SCALE=1 go test -run 'FleetMemory|FleetPeakRSS' -v ./sigcert/fleet
 //
 //	                          live heap after the run   peak heap in the run   peak RSS, child process
-//	Deliver, 1,000 users      +0.00 MiB                 +2.4 MiB               18.3 → 18.8 MiB (+0.5)
-//	Deliver, 10,000 users     +0.01 MiB                 +8.2 MiB               31.9 → 39.7 MiB (+7.8)
-//	Results kept, 1,000       +6.1 MiB (6.4 KB a user)  +8.4 MiB               18.2 → 27.2 MiB (+9.0)
-//	Results kept, 10,000      +60.5 MiB (6.3 KB a user) +97.2 MiB              32.1 → 126.9 MiB (+94.7)
+//	Deliver, 1,000 users      +0.00 MiB                 +2.4 – 2.6 MiB         18.3 → 18.8 MiB, 18.3 → 21.5 MiB
+//	Deliver, 10,000 users     +0.00 – 0.01 MiB          +8.2 – 14.9 MiB        29.6 → 34.4 MiB, 31.9 → 39.7 MiB
+//	Results kept, 1,000       +6.1 MiB (6.4 KB a user)  +7.0 – 8.4 MiB         17.8 → 23.7 MiB, 18.2 → 27.2 MiB
+//	Results kept, 10,000      +60.5 MiB (6.3 KB a user) +81.5 – 97.2 MiB       29.5 → 107.4 MiB, 32.1 → 126.9 MiB
 //
-// (RSS "a → b": after building the entries, then after the run.) With
+// (2 runs each; RSS "a → b": after building the entries, then after the
+// run.) With
 // Deliver the run keeps nothing: the live heap after it is where it
 // started, at 1,000 users and at 10,000 alike. Its peak grows with the
 // entries only as garbage the collector lets accumulate in proportion to

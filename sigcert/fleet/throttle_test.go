@@ -91,7 +91,9 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 //     refused one), so a throttled upload is saved only by a retryer that
 //     slows every call. With this retryer, rotating the 12 users of
 //     TestRunAtTheAccountsRateIsNeverThrottled without Rate failed 9 to 12
-//     of them (3 runs) with Throttling on the upload.
+//     of them (3 runs) with Throttling on the upload; once sigcert retried
+//     throttled calls itself, 0 or 1 (on a deactivate), at 15 to 20 times
+//     the lists needed.
 //   - The Runner's default, the SDK's adaptive retryer, which slows every
 //     call. Rotating those 12 users without Rate, it failed none, but took
 //     5.6 s against 0.46 s at Rate 100 (burst 2): its client-side limiter starts from
