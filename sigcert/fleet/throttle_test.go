@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/fleet"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
@@ -78,13 +80,17 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 
 // TestRunWithoutRateIsThrottledAndRetries is the control: the same kind of
 // account, a run without Rate. Its first requests go all at once, beyond
-// the account's burst, and IAM throttles some; the SDK retries them, so no
-// entry fails, but IAM received more requests than the work needed.
+// the account's burst, and IAM throttles some. Retries (the SDK's within a
+// call, sigcert's across calls) absorb them, at the cost of requests IAM
+// received beyond the work; what they cannot absorb fails its entry with
+// Throttling, and nothing else, and a rerun at the account's rate finishes
+// it. (With sigcert's own retries, 1 entry of 30 failed in about one run
+// of 6; before them, none.)
 //
 // The entries are Ensure on users who hold their certificate: list calls
-// only, which the SDK's retryer retries. The retryer here waits 10 ms (a
-// token at 100/s) between attempts, with no retry quota, so that the test
-// takes no real seconds. Two things it does not show, measured instead:
+// only. The retryer here waits 10 ms (a token at 100/s) between attempts,
+// with no retry quota, so that the test takes no real seconds. Two things
+// it does not show, measured instead:
 //
 //   - Rotations. sigcert sends each upload once per attempt of its own, with
 //     the SDK's retries off (a retry could not tell a lost upload from a
@@ -96,7 +102,7 @@ func TestRunAtTheAccountsRateIsNeverThrottled(t *testing.T) {
 //     the lists needed.
 //   - The Runner's default, the SDK's adaptive retryer, which slows every
 //     call. Rotating those 12 users without Rate, it failed none, but took
-//     5.6 s against 0.46 s at Rate 100 (burst 2): its client-side limiter starts from
+//     5.6 s against 0.46 s at Rate 100: its client-side limiter starts from
 //     nothing and falls to 0.5 requests a second on the first Throttling
 //     (BenchmarkFleetAdaptiveOnly measures it at 50 users).
 //
@@ -120,24 +126,38 @@ func TestRunWithoutRateIsThrottledAndRetries(t *testing.T) {
 	})
 	r := &fleet.Runner{API: srv.Client(), Retryer: waits}
 	rep, err := r.Run(context.Background(), entries)
-	if err != nil || !rep.Done() || rep.Summary.Unchanged != n {
-		t.Fatalf("throttling surfaced: %v %+v", err, rep.Summary)
+	if err != nil {
+		t.Fatal(err)
 	}
 	s := rep.Summary
 	if s.Throttled == 0 {
 		t.Fatalf("nothing throttled without a rate: %+v", s)
 	}
+	var left []fleet.Entry
+	for _, res := range rep.Results {
+		switch {
+		case res.Status == fleet.Failed && errors.Is(res.Err, sigcert.ErrThrottling):
+			left = append(left, entries[res.Index])
+		case res.Status != fleet.Unchanged:
+			t.Errorf("%s: %s %v; want unchanged, or failed with Throttling", res.UserName, res.Status, res.Err)
+		}
+	}
 	// Every attempt either did an entry's one list or was throttled; the
-	// retries are the SDK's (more attempts in a call) or sigcert's (more
-	// calls), never an upload.
+	// retries never add an upload.
 	if s.Calls[fleet.OpList] < n || len(s.Calls) != 1 {
 		t.Errorf("calls %v, want %d lists or more and nothing else", s.Calls, n)
 	}
-	if s.TotalAttempts() != n+s.Throttled {
-		t.Errorf("attempts %d, want the %d lists + %d throttled", s.TotalAttempts(), n, s.Throttled)
+	if s.TotalAttempts() != n-len(left)+s.Throttled {
+		t.Errorf("attempts %d, want the %d lists that succeeded + %d throttled", s.TotalAttempts(), n-len(left), s.Throttled)
 	}
 	if got := srv.Requests("") - before; got != s.TotalAttempts() {
 		t.Errorf("IAM received %d requests, the Runner counted %d attempts", got, s.TotalAttempts())
 	}
-	t.Logf("without Rate: %d calls, %d throttled, in %v", s.TotalCalls(), s.Throttled, s.Elapsed)
+	t.Logf("without Rate: %d calls, %d throttled, %d failed, in %v", s.TotalCalls(), s.Throttled, len(left), s.Elapsed)
+	if len(left) > 0 {
+		rep, err := (&fleet.Runner{API: srv.Client(), Rate: perSecond, Burst: 8}).Run(context.Background(), left)
+		if err != nil || rep.Summary.Unchanged != len(left) || rep.Summary.Throttled != 0 {
+			t.Errorf("rerun of the throttled at the rate: %v %+v", err, rep.Summary)
+		}
+	}
 }
