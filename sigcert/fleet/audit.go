@@ -143,13 +143,20 @@ type Finding struct {
 //
 // A user whose certificates cannot be listed is a ListFailed finding, not
 // an error. The error is for what stops the whole audit: no Uploader, no
-// Users when needed, ListUsers failing, or ctx ending (then the Audit so
-// far comes with it).
+// Users when needed, an empty user name, ListUsers failing, or ctx ending
+// (then the Audit so far comes with it).
 func (a *Auditor) Audit(ctx context.Context, users ...string) (*Audit, error) {
 	if a == nil || a.Uploader == nil {
 		return nil, errors.New("fleet: Auditor has no Uploader")
 	}
 	named := len(users) > 0
+	for i, u := range users {
+		// An empty name would list the caller's own certificates (IAM
+		// uses the signer when UserName is omitted) under the name "".
+		if strings.TrimSpace(u) == "" {
+			return nil, fmt.Errorf("fleet: user name %d of %d is empty", i+1, len(users))
+		}
+	}
 	if !named {
 		if a.Users == nil {
 			return nil, errors.New("fleet: Auditor has no Users to list the account's users with, and no user was named")

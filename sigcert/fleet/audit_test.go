@@ -9,8 +9,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,32 +46,16 @@ func (a *account) ListSigningCertificates(ctx context.Context, in *iam.ListSigni
 	return a.Fake.ListSigningCertificates(ctx, in, o...)
 }
 
-// users is a ListUsers double that pages its names pageSize at a time.
-type userPages struct {
-	names    []string
-	pageSize int
-	calls    int
-	err      error
-}
+// secondPageFails is the Fake's ListUsers failing on every page after the
+// first: a failure part way through the account, which a fault cannot
+// aim at.
+type secondPageFails struct{ *sigcerttest.Fake }
 
-func (u *userPages) ListUsers(_ context.Context, in *iam.ListUsersInput, _ ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
-	u.calls++
-	if u.err != nil {
-		return nil, u.err
-	}
-	start := 0
+func (f secondPageFails) ListUsers(ctx context.Context, in *iam.ListUsersInput, o ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
 	if in.Marker != nil {
-		start, _ = strconv.Atoi(*in.Marker)
+		return nil, errors.New("injected: connection reset on page 2")
 	}
-	end := min(start+u.pageSize, len(u.names))
-	out := &iam.ListUsersOutput{}
-	for _, n := range u.names[start:end] {
-		out.Users = append(out.Users, types.User{UserName: aws.String(n)})
-	}
-	if end < len(u.names) {
-		out.IsTruncated, out.Marker = true, aws.String(strconv.Itoa(end))
-	}
-	return out, nil
+	return f.Fake.ListUsers(ctx, in, o...)
 }
 
 // weakCert is a self-signed certificate with an RSA-1024 key.
@@ -213,17 +197,28 @@ func TestAuditFlagsEachStateOfAPreparedAccount(t *testing.T) {
 func TestAuditOfEveryUserFollowsEveryPage(t *testing.T) {
 	now := time.Now()
 	acct := preparedAccount(t, now)
-	pages := &userPages{names: append(acct.Users(), "Twin2", "Broken"), pageSize: 3}
-	aud := &fleet.Auditor{Uploader: sigcert.NewUploader(acct), Users: pages, Now: func() time.Time { return now }, Concurrency: 2}
+	// The Fake's own ListUsers, which pages as IAM does (100 a page, with
+	// its markers): the prepared users, Twin2 and Broken (whose lists the
+	// account makes up), and enough users holding nothing for three pages.
+	acct.AddUser("Twin2")
+	acct.AddUser("Broken")
+	for i := range 230 {
+		acct.AddUser(fmt.Sprintf("idle%03d", i))
+	}
+	all := acct.Users()
+	if len(all) <= 200 {
+		t.Fatalf("only %d users", len(all))
+	}
+	aud := &fleet.Auditor{Uploader: sigcert.NewUploader(acct), Users: acct, Now: func() time.Time { return now }, Concurrency: 4}
 	rep, err := aud.Audit(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Users) != len(pages.names) || pages.calls != (len(pages.names)+2)/3 {
-		t.Errorf("audited %d of %d users in %d ListUsers calls", len(rep.Users), len(pages.names), pages.calls)
+	if got, pages := len(rep.Users), acct.Requests("ListUsers"); got != len(all) || pages != 3 {
+		t.Errorf("audited %d of %d users in %d ListUsers calls, want all in 3", got, len(all), pages)
 	}
 	for _, f := range rep.Findings {
-		if f.UserName == "Empty" || f.UserName == sigcerttest.DefaultUser {
+		if f.UserName == "Empty" || f.UserName == sigcerttest.DefaultUser || strings.HasPrefix(f.UserName, "idle") {
 			t.Errorf("a listed user with no certificate was flagged: %+v", f)
 		}
 	}
@@ -231,9 +226,16 @@ func TestAuditOfEveryUserFollowsEveryPage(t *testing.T) {
 		t.Errorf("%d findings, want the 9 of the named audit less Empty's: %v", len(rep.Findings), flags(rep))
 	}
 
-	pages.err = errors.New("AccessDenied")
-	if _, err := aud.Audit(context.Background()); err == nil || !strings.Contains(err.Error(), "listing the account's users") {
-		t.Errorf("ListUsers failing: %v", err)
+	// ListUsers failing, on the first page or part way: the audit stops
+	// with the error rather than report on part of the account.
+	acct.Inject(sigcerttest.Fault{Action: "ListUsers", Code: "AccessDenied"})
+	if _, err := aud.Audit(context.Background()); err == nil || !strings.Contains(err.Error(), "AccessDenied") ||
+		!strings.Contains(err.Error(), "listing the account's users") {
+		t.Errorf("ListUsers refused: %v", err)
+	}
+	aud.Users = secondPageFails{acct.Fake}
+	if rep, err := aud.Audit(context.Background()); err == nil || rep != nil || !strings.Contains(err.Error(), "page 2") {
+		t.Errorf("ListUsers failing on page 2: %v, %v", rep, err)
 	}
 	if _, err := (&fleet.Auditor{Uploader: sigcert.NewUploader(acct)}).Audit(context.Background()); err == nil {
 		t.Error("no Users and no names: no error")

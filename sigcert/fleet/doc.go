@@ -25,7 +25,11 @@
 //
 // A run is safe to repeat. Ensure and Rotate find work already done, so
 // after a crash, a cancel or a failed entry, running the same entries again
-// does only what is left; a rerun of a finished run only lists.
+// does only what is left; a rerun of a finished run only lists. One
+// exception, harmless: rerun at once, before IAM's lists show the first
+// run's uploads (IAM is eventually consistent), an entry can fail with
+// DuplicateCertificate, having changed nothing; run it again a little
+// later.
 //
 // Set DryRun to plan instead of apply: each Result.Plan lists the steps
 // Ensure or Rotate would take, with their certificates and reasons, from
@@ -39,13 +43,29 @@
 // IAM limits each account's request rate and answers Throttling beyond it.
 // It publishes no figure for that rate that we found: find your account's by
 // watching Summary.Throttled, which counts the attempts IAM throttled.
-// A Runner sets one adaptive retryer (the SDK's retry.NewAdaptiveMode) on
-// every call: it retries throttled attempts and slows every goroutine down
-// together. Starting from nothing, it backs off hard on the first
-// Throttling, so give Rate as well, a little under the account's rate: it
-// is an x/time/rate limiter run as SDK middleware, taking one token per HTTP
-// attempt (retries included), and a run then takes about its calls ÷ Rate.
-// RateLimit gives the same limiter to any client or Uploader.
+//
+// Give Rate (and Burst): an x/time/rate limiter run as SDK middleware, one
+// token per HTTP attempt, retries included, so a run takes its calls ÷
+// Rate. Its bucket starts empty, so the account's own burst is left as
+// room for requests that reach IAM less evenly than they left: with a full
+// bucket at the start, the rotation of 1,000 users below (at 4 calls a
+// user) was throttled 4 or 5 times in each of 3 runs and took 1.38x to 1.50x its floor. RateLimit
+// gives the same limiter to any client or Uploader.
+//
+// A Runner also sets one adaptive retryer (the SDK's retry.NewAdaptiveMode)
+// on every call: it retries throttled attempts and slows every goroutine
+// down together, uploads included (sigcert sends each upload with the
+// SDK's retries off and retries it itself, after a list). It is the net,
+// not the plan: it starts from no measured rate, and on a Throttling falls
+// to 0.5 requests a second and climbs back over seconds. Without Rate, 50
+// rotations whose floor at the account's rate is under 1 s took 16.3 s to
+// 16.7 s (below), and a run at the account's rate that a stall of this
+// machine got throttled 15 times took 1.40x its floor instead of 1.00x.
+// A retryer that does not slow every call is worse without Rate: rotating
+// 12 users with the SDK's standard retryer (10 ms between attempts), 1 of
+// 12 failed in one of 3 runs with Throttling, and every run took 15 to 20
+// times the lists it needed; before sigcert retried throttled calls
+// itself, 9 to 12 of 12 failed (throttle_test.go).
 //
 // # Scale
 //
@@ -53,31 +73,51 @@
 // bounds a run: each entry spends its time waiting on IAM, and the default
 // 16 goroutines already keep more requests in flight than a rate of a few
 // hundred a second needs (rate × latency). More goroutines only queue
-// behind the rate. Memory grows with the entries and their results, not
+// behind the rate. Memory grows with the entries and the Results kept, not
 // with the goroutines. Many accounts are many runs, one per account, each
 // with its own credentials (a profile or an assumed role) and its own
 // account's rate; they share nothing and can run side by side.
 //
-// Measured against the local endpoint (sigcerttest.Server) with 20 ms on
-// every request and Rate 200, Burst 20, default Concurrency:
+// Measured against the local endpoint (sigcerttest.Server), which answers
+// every request after 20 ms and throttles as IAM does beyond 200 requests a
+// second, burst 20 (the model's Throttling, HTTP 400 "Rate exceeded"), with
+// Rate 200, Burst 20 and the default Concurrency, on 2 cores shared with
+// other work:
 //
-//	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x ./sigcert/fleet
+//	SIGCERT_SCALE=1 go test -run '^$' -bench Fleet -benchtime 1x -count 3 ./sigcert/fleet
 //
-//	                      time (3 runs)       floor = calls ÷ rate   × floor        calls a user   failures
-//	rotate 1,000 users    19.93 s – 20.49 s   20.0 s                 0.999 – 1.025  4              0
-//	ensure 1,000 holders   4.92 s –  5.42 s    5.0 s                 0.984 – 1.083  1              0
+//	                          time           × floor (calls ÷ 200/s)  calls a user  throttled  failures
+//	rotate 1,000 users        15.01 s        1.001 (3 runs)           3             0          0
+//	ensure 1,000 holders       5.01 s        1.002 – 1.003 (2 runs)   1             0          0
+//	rotate 50, no Rate        16.3 – 16.7 s  13.4 – 15.6 (3 runs)     4.3 – 5.0     7 – 11     0
 //
-// (on 2 cores shared with other work). A run takes its floor: the rate is
-// the bound, not the process. (Rotate's
-// four calls are list, list, upload, deactivate.) Memory, rotating against
-// an IAM that stores nothing:
+// Rotate's three calls are list, upload, deactivate; "calls a user" counts
+// sigcert's calls, so a throttled call retried by sigcert counts again.
+// Before sigcert's Rotate dropped a second list, the rotation made 4 calls
+// a user and took 20.01 s (1.000x to 1.001x in 5 runs, 0 throttled); a
+// sixth run, with this package's tests compiling beside it, was throttled
+// 15 times and took 1.40x: a stall of the process let requests reach the
+// endpoint bunched beyond its burst, and the adaptive retryer then held the
+// rate down for seconds after each Throttling.
 //
-//	SIGCERT_SCALE=1 go test -run FleetMemory -v ./sigcert/fleet
+// Memory, rotating against an IAM that stores nothing, so that the figures
+// are the Runner's and sigcert's:
 //
-// keeping every Result costs about 6.3 KB a user (60 MiB at 10,000, mostly
-// the parsed certificates each Result carries); with Deliver the live heap
-// after the run is back where it started, at 1,000 users and at 10,000
-// alike.
+//	SIGCERT_SCALE=1 go test -run 'FleetMemory|FleetPeakRSS' -v ./sigcert/fleet
+//
+//	                          live heap after the run   peak heap in the run   peak RSS, child process
+//	Deliver, 1,000 users      +0.00 MiB                 +2.4 – 2.6 MiB         18.3 → 18.8 MiB, 18.3 → 21.5 MiB
+//	Deliver, 10,000 users     +0.00 – 0.01 MiB          +8.2 – 14.9 MiB        29.6 → 34.4 MiB, 31.9 → 39.7 MiB
+//	Results kept, 1,000       +6.1 MiB (6.4 KB a user)  +7.0 – 8.4 MiB         17.8 → 23.7 MiB, 18.2 → 27.2 MiB
+//	Results kept, 10,000      +60.5 MiB (6.3 KB a user) +81.5 – 97.2 MiB       29.5 → 107.4 MiB, 32.1 → 126.9 MiB
+//
+// (2 runs each; RSS "a → b": after building the entries, then after the
+// run.) With
+// Deliver the run keeps nothing: the live heap after it is where it
+// started, at 1,000 users and at 10,000 alike. Its peak grows with the
+// entries only as garbage the collector lets accumulate in proportion to
+// the live heap (GOGC), not with what the run holds. A kept Result holds
+// the parsed certificates (about 6 KB), so a large run should Deliver.
 //
 // # Auditing
 //

@@ -1,6 +1,7 @@
 package fleet_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/iamkit/signingcert/internal/certgen"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/fleet"
+	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 	"github.com/iamkit/signingcert/validate"
 )
 
@@ -94,5 +96,62 @@ func TestValidateWithSkippedX509ChecksComparesBodies(t *testing.T) {
 	}, sigcert.SkipX509Checks())
 	if !errors.Is(err.(*fleet.InvalidEntriesError).Problems[0].Err, fleet.ErrSharedCertificate) {
 		t.Errorf("the same certificate in two layouts was not found shared: %v", err)
+	}
+}
+
+// TestValidateRefusesEachBadEntryAlone checks each kind of bad entry on its
+// own, in a run of otherwise good entries, so that no check depends on
+// another's problem being found first: every one names its entry and field,
+// and nothing is sent.
+func TestValidateRefusesEachBadEntryAlone(t *testing.T) {
+	good := newCerts(2)
+	valid := certgen.Valid()
+	cases := []struct {
+		name  string
+		entry fleet.Entry
+		field string
+		want  error
+	}{
+		{"no user", fleet.Entry{CertificateBody: valid.PEM, Mode: fleet.Ensure}, "UserName", fleet.ErrMissing},
+		{"a name IAM refuses", fleet.Entry{UserName: strings.Repeat("n", 129), CertificateBody: valid.PEM, Mode: fleet.Ensure}, "UserName", sigcert.ErrValidation},
+		{"no certificate", fleet.Entry{UserName: "Zed", Mode: fleet.Ensure}, "CertificateBody", fleet.ErrMissing},
+		{"blank certificate", fleet.Entry{UserName: "Zed", CertificateBody: " \n\t", Mode: fleet.Ensure}, "CertificateBody", fleet.ErrMissing},
+		{"not PEM", fleet.Entry{UserName: "Zed", CertificateBody: "hello", Mode: fleet.Ensure}, "CertificateBody", sigcert.ErrMalformedCertificate},
+		{"DER, not PEM", fleet.Entry{UserName: "Zed", CertificateBody: valid.DERBody(), Mode: fleet.Ensure}, "CertificateBody", sigcert.ErrValidation},
+		{"a private key", fleet.Entry{UserName: "Zed", CertificateBody: valid.WithKeyAppended(), Mode: fleet.Ensure}, "CertificateBody", validate.ErrPrivateKey},
+		{"expired", fleet.Entry{UserName: "Zed", CertificateBody: certgen.Expired().PEM, Mode: fleet.Ensure}, "CertificateBody", validate.ErrExpired},
+		{"no mode", fleet.Entry{UserName: "Zed", CertificateBody: valid.PEM}, "Mode", fleet.ErrMissing},
+		{"a mode of its own", fleet.Entry{UserName: "Zed", CertificateBody: valid.PEM, Mode: "Rotate"}, "Mode", fleet.ErrBadMode},
+		{"a policy out of range", fleet.Entry{UserName: "Zed", CertificateBody: valid.PEM, Mode: fleet.Rotate, Policy: sigcert.RotatePolicy{Previous: -1}}, "Policy", fleet.ErrBadPolicy},
+		{"ensure with room to delete", fleet.Entry{UserName: "Zed", CertificateBody: valid.PEM, Mode: fleet.Ensure, Policy: sigcert.RotatePolicy{DeleteActiveForRoom: true}}, "Policy", fleet.ErrBadPolicy},
+		{"a user twice, another case", fleet.Entry{UserName: "ALICE", CertificateBody: good[0], Mode: fleet.Ensure}, "UserName", fleet.ErrRepeatedUser},
+		{"a user twice, another certificate", fleet.Entry{UserName: "alice", CertificateBody: valid.PEM, Mode: fleet.Ensure}, "UserName", fleet.ErrConflictingUser},
+		{"another user's certificate", fleet.Entry{UserName: "Zed", CertificateBody: good[1], Mode: fleet.Ensure}, "CertificateBody", fleet.ErrSharedCertificate},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.entry.Source = "bad"
+			entries := []fleet.Entry{
+				{UserName: "Alice", CertificateBody: good[0], Mode: fleet.Ensure},
+				{UserName: "Bob", CertificateBody: good[1], Mode: fleet.Rotate, Policy: deactivate},
+				c.entry,
+			}
+			api := &writeCounter{API: sigcerttest.NewFake("Alice", "Bob", "Zed")}
+			rep, err := (&fleet.Runner{API: api}).Run(context.Background(), entries)
+			var inv *fleet.InvalidEntriesError
+			if !errors.As(err, &inv) || rep != nil {
+				t.Fatalf("err %v, report %v", err, rep)
+			}
+			if len(inv.Problems) != 1 {
+				t.Fatalf("%d problems, want 1:\n%v", len(inv.Problems), err)
+			}
+			p := inv.Problems[0]
+			if p.Index != 2 || p.Entry != "bad" || p.Field != c.field || !errors.Is(p.Err, c.want) {
+				t.Errorf("problem %+v (%v); want entry 2, field %s, %v", p, p.Err, c.field, c.want)
+			}
+			if api.wrote() != 0 {
+				t.Errorf("%d writes", api.wrote())
+			}
+		})
 	}
 }

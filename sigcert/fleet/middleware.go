@@ -3,6 +3,8 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -25,19 +27,32 @@ const rateLimitID = "SigcertFleetRateLimit"
 // single call's options alike; fakes that run no SDK middleware (such as
 // sigcerttest.Fake) ignore it.
 //
-// A rate of zero or less means no limit; a burst below 1 counts as 1.
+// A rate of zero or less, NaN or +Inf means no limit; a burst below 1
+// counts as 1.
+//
+// The limiter's bucket starts empty, so a run's first requests go out at
+// the rate rather than in one burst. A client cannot know how much of the
+// account's burst is left, and requests do not reach IAM evenly spaced as
+// they left (a slow first few, then the rest close behind): a bucket as
+// full as the account's, at the account's rate, leaves no room for that,
+// and one stray Throttling makes the SDK's adaptive retryer cut the rate
+// for seconds. Starting empty keeps the account's burst as that room, at a
+// cost of burst ÷ perSecond once. While idle, the bucket refills up to
+// burst like any token bucket: for a limiter used again after a pause,
+// give a burst under the account's.
 //
 // The middleware sits in the Finalize step right after the SDK's "Retry"
 // middleware (aws/retry.Attempt, whose ID is "Retry"), the place where each
 // attempt, not each call, passes; it waits for a token while ctx lasts.
 func RateLimit(perSecond float64, burst int) func(*iam.Options) {
-	if perSecond <= 0 {
+	if !(perSecond > 0) || math.IsInf(perSecond, 1) {
 		return func(*iam.Options) {}
 	}
 	if burst < 1 {
 		burst = 1
 	}
 	lim := rate.NewLimiter(rate.Limit(perSecond), burst)
+	lim.AllowN(time.Now(), burst) // start empty (see above)
 	return func(o *iam.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return insertAfterRetry(st, &rateLimit{lim: lim, id: fmt.Sprintf("%s/%p", rateLimitID, lim)})
@@ -54,10 +69,15 @@ func (m *rateLimit) ID() string { return m.id }
 
 func (m *rateLimit) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 	if err := m.lim.Wait(ctx); err != nil {
-		// Wait also refuses when ctx's deadline is nearer than the token:
-		// keep the context's own error reachable for errors.Is.
-		if ctx.Err() != nil {
+		// Wait also refuses at once when ctx's deadline comes before the
+		// token would: that is the deadline passing, so it matches
+		// context.DeadlineExceeded as the wait's end would, and callers
+		// (sigcert, the Runner) treat it as the context's end.
+		switch _, hasDeadline := ctx.Deadline(); {
+		case ctx.Err() != nil:
 			err = ctx.Err()
+		case hasDeadline:
+			err = fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 		}
 		return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("fleet: waiting for the request rate: %w", err)
 	}

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -39,20 +40,26 @@ type Runner struct {
 	Concurrency int
 	// Rate, when above zero, holds every HTTP attempt of the run, retries
 	// included, to Rate requests a second with bursts of Burst (see
-	// RateLimit). Set it a little under the account's rate for IAM: then
-	// nothing is throttled, and a run takes about its calls ÷ Rate.
+	// RateLimit; the limiter starts empty). At the account's rate nothing
+	// is throttled while requests reach IAM about as evenly as they leave,
+	// and a run takes its calls ÷ Rate; a little under it leaves room for
+	// other clients of the account and for stalls on the way.
 	Rate float64
-	// Burst is the rate limiter's burst; below 1 means 1.
+	// Burst is the rate limiter's burst; below 1 means 1. At most the
+	// account's burst.
 	Burst int
 	// Retryer is the SDK retryer set on every call. Nil means one adaptive
 	// retryer (retry.NewAdaptiveMode) shared by every call of this Runner:
 	// besides retrying, it slows all of them down when IAM answers
 	// Throttling, which is what IAM asks of clients. Setting it replaces
 	// whatever retryer API was built with; sigcert still sends each upload
-	// once per attempt of its own (Ensure lists before uploading again).
-	// Every retry also draws on the retryer's retry quota (the SDK's
-	// token bucket, refilled by successes): under throttling without a
-	// Rate it can run out, and the throttled calls then fail.
+	// once per attempt of its own, with the SDK's retries off (Ensure lists
+	// before uploading again), so under throttling without a Rate only a
+	// retryer that slows every call, as the adaptive one does, keeps
+	// uploads from failing with Throttling. Every retry also draws on the
+	// retryer's retry quota (the SDK's token bucket, refilled by
+	// successes): under throttling without a Rate it can run out, and the
+	// throttled calls then fail.
 	Retryer aws.Retryer
 
 	// Deliver, if set, receives each entry's Result as the entry ends, one
@@ -165,9 +172,12 @@ func sum(m map[string]int) int {
 
 // Report is the outcome of a Run: a Result per entry, in entry order
 // (none if Runner.Deliver took them), and their Summary.
+//
+// It encodes to JSON as {"results": [...], "summary": {...}}, each Result
+// by Result.MarshalJSON.
 type Report struct {
-	Results []Result
-	Summary Summary
+	Results []Result `json:"results"`
+	Summary Summary  `json:"summary"`
 }
 
 // Done reports whether every entry completed.
@@ -195,8 +205,11 @@ func (r *Runner) init() {
 // If any entry is invalid (see Validate), Run sends nothing and returns an
 // *InvalidEntriesError listing every problem, with a nil Report. Otherwise
 // every entry has a Result, in the Report or given to Deliver. An entry
-// that fails does not stop the others; when ctx ends, entries not yet
-// started are NotRun, and Run returns the Report with ctx's error.
+// that fails does not stop the others. When ctx ends, entries not yet
+// started are NotRun (nothing was sent for them), entries under way stop
+// and are Failed with ctx's error in their Result (Rotate's Report says
+// what they did), and Run returns the Report with ctx's error. If ctx ends
+// only after every entry completed, Run returns nil.
 //
 // Run is safe to rerun with the same entries after a crash, a cancel or
 // failures: Ensure and Rotate find the work already done and do only what
@@ -220,6 +233,9 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	}
 	done := func(res Result) {
 		tally.add(res.Status)
+		if res.Status == Failed && ctx.Err() != nil && errors.Is(res.Err, ctx.Err()) {
+			tally.interrupt()
+		}
 		if r.Deliver == nil {
 			results[res.Index] = res
 			return
@@ -269,20 +285,28 @@ func (r *Runner) Run(ctx context.Context, entries []Entry) (*Report, error) {
 	tally.mu.Lock()
 	rep.Summary.Changed, rep.Summary.Unchanged = tally.n[Changed], tally.n[Unchanged]
 	rep.Summary.Failed, rep.Summary.NotRun = tally.n[Failed], tally.n[NotRun]
+	interrupted := tally.interrupted
 	tally.mu.Unlock()
 	run.mu.Lock()
 	rep.Summary.Calls, rep.Summary.Attempts, rep.Summary.Throttled = run.calls, run.attempts, run.throttled
 	run.mu.Unlock()
 	rep.Summary.Elapsed = time.Since(start)
 	rep.Summary.DryRun = r.DryRun
-	if rep.Summary.NotRun > 0 {
+	if rep.Summary.NotRun > 0 || interrupted {
 		return rep, ctx.Err()
 	}
 	return rep, nil
 }
 
+// notRun is the Result of an entry the context's end kept from starting.
+// Its error matches ctx.Err() (context.Canceled or DeadlineExceeded) and,
+// when the context was cancelled with a cause of its own, that cause too.
 func notRun(ctx context.Context, i int, e Entry) Result {
-	return Result{Index: i, UserName: e.UserName, Mode: e.Mode, Status: NotRun, Err: context.Cause(ctx)}
+	err := ctx.Err()
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		err = fmt.Errorf("%w: %w", err, cause)
+	}
+	return Result{Index: i, UserName: e.UserName, Mode: e.Mode, Status: NotRun, Err: err}
 }
 
 // runEntry runs one entry's workflow, or plans it in a dry run.
@@ -333,10 +357,18 @@ func (r *Runner) runEntry(ctx context.Context, run *counters, i int, e Entry) Re
 	return res
 }
 
-// statusTally counts results by status as they end.
+// statusTally counts results by status as they end, and whether any entry
+// failed because the context ended.
 type statusTally struct {
-	mu sync.Mutex
-	n  map[Status]int
+	mu          sync.Mutex
+	n           map[Status]int
+	interrupted bool
+}
+
+func (t *statusTally) interrupt() {
+	t.mu.Lock()
+	t.interrupted = true
+	t.mu.Unlock()
 }
 
 func (t *statusTally) add(s Status) {

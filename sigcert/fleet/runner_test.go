@@ -286,3 +286,62 @@ func TestRateLimitTakesATokenForEveryAttemptRetriesIncluded(t *testing.T) {
 		t.Errorf("%d attempts, want 3", n)
 	}
 }
+
+// TestRunOverUsersHoldingExpiredCertificates: IAM's third status, Expired
+// (set in the model by MarkExpired), is neither an error nor Active. A
+// rotation makes room by deleting an Expired certificate as it would an
+// Inactive one; Ensure, which never deletes, fails at the quota with
+// LimitExceeded, named in the entry's result.
+func TestRunOverUsersHoldingExpiredCertificates(t *testing.T) {
+	fake := sigcerttest.NewFake("Mixed", "Retired", "Full")
+	for _, u := range []string{"Mixed", "Mixed", "Retired", "Full", "Full"} {
+		give(t, fake, u, newCerts(1)[0])
+	}
+	fake.MarkExpired("Mixed", *fake.Certificates("Mixed")[0].CertificateId)
+	fake.MarkExpired("Retired", *fake.Certificates("Retired")[0].CertificateId)
+	for _, c := range fake.Certificates("Full") {
+		fake.MarkExpired("Full", *c.CertificateId)
+	}
+	c := newCerts(3)
+	rep, err := (&fleet.Runner{API: fake}).Run(context.Background(), []fleet.Entry{
+		{UserName: "Mixed", CertificateBody: c[0], Mode: fleet.Rotate, Policy: deactivate},
+		{UserName: "Retired", CertificateBody: c[1], Mode: fleet.Rotate, Policy: sigcert.RotatePolicy{Previous: sigcert.DeletePrevious}},
+		{UserName: "Full", CertificateBody: c[2], Mode: fleet.Ensure},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]types.StatusType{
+		"Mixed":   {types.StatusTypeInactive, types.StatusTypeActive}, // the Expired one deleted for room
+		"Retired": {types.StatusTypeActive},
+		"Full":    {types.StatusTypeExpired, types.StatusTypeExpired},
+	}
+	for u, w := range want {
+		if diff := cmp.Diff(w, statuses(fake, u)); diff != "" {
+			t.Errorf("%s holds (-want +got):\n%s", u, diff)
+		}
+	}
+	if rep.Results[0].Status != fleet.Changed || rep.Results[1].Status != fleet.Changed {
+		t.Errorf("rotations: %s, %s", rep.Results[0].Status, rep.Results[1].Status)
+	}
+	if r := rep.Results[2]; r.Status != fleet.Failed || !errors.Is(r.Err, sigcert.ErrLimitExceeded) {
+		t.Errorf("Full: %s %v; want failed with LimitExceeded", r.Status, r.Err)
+	}
+}
+
+// TestRateLimitStartsEmpty: the limiter's first token comes after
+// 1 ÷ perSecond, whatever the burst, so a run never spends the account's
+// burst at its start (TestRunAtTheAccountsRateIsNeverThrottled fails
+// without this: requests reach IAM bunched beyond a burst already spent).
+func TestRateLimitStartsEmpty(t *testing.T) {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	up := sigcert.NewUploader(srv.Client(fleet.RateLimit(20, 5)))
+	start := time.Now()
+	if _, err := up.List(context.Background(), "Bob"); err != nil {
+		t.Fatal(err)
+	}
+	if got := time.Since(start); got < 40*time.Millisecond {
+		t.Errorf("the first request at 20/s left after %v, want about 50 ms", got)
+	}
+}
