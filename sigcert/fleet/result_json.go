@@ -28,7 +28,9 @@ type resultJSON struct {
 	Steps      []stepJSON `json:"steps,omitempty"`
 	FailedStep *stepJSON  `json:"failed_step,omitempty"`
 	// Holds is what the user holds at the end, when Rotate knows it.
-	Holds      []heldJSON `json:"holds,omitempty"`
+	Holds []heldJSON `json:"holds,omitempty"`
+	// Plan is a dry run's steps, the ones the apply would take.
+	Plan       []stepJSON `json:"plan,omitempty"`
 	Error      string     `json:"error,omitempty"`
 	ErrorCode  string     `json:"error_code,omitempty"`
 	Calls      int        `json:"calls"`
@@ -51,7 +53,8 @@ type heldJSON struct {
 // MarshalJSON encodes the Result as a flat record with stable snake_case
 // names: index, user_name, mode, status, certificate_id, steps,
 // failed_step, holds (each certificate_id, status, fingerprint, not_after),
-// error (the message), error_code (sigcert.Code's IAM code, if any), calls
+// plan (a dry run's steps, each action, certificate_id and why), error (the
+// message), error_code (sigcert.Code's IAM code, if any), calls
 // and duration_ns. It never holds a certificate body, and it encodes every
 // Result, failed ones included, whatever their error holds.
 func (r Result) MarshalJSON() ([]byte, error) {
@@ -63,6 +66,12 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	if r.Rotation != nil {
 		out.Steps = steps(r.Rotation.Steps)
 		out.Holds = held(r.Rotation.Certificates)
+	}
+	if r.Plan != nil {
+		for _, s := range r.Plan.Steps {
+			out.Plan = append(out.Plan, stepJSON{Action: s.Action, CertificateID: s.CertificateID, Why: s.Reason})
+		}
+		out.Holds = held(r.Plan.Certificates)
 	}
 	if r.Err != nil {
 		out.Error = r.Err.Error()

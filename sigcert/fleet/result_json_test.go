@@ -101,3 +101,38 @@ func TestReportOfFailedEntriesEncodesAsJSON(t *testing.T) {
 		t.Errorf("zero Result: %v", err)
 	}
 }
+
+// A dry run's Report encodes each entry's plan: the steps the apply would
+// take, with their certificates and reasons.
+func TestDryRunReportEncodesThePlan(t *testing.T) {
+	fake := sigcerttest.NewFake("Bob")
+	c := newCerts(2)
+	give(t, fake, "Bob", c[0])
+	rep, err := (&fleet.Runner{API: fake, DryRun: true}).Run(context.Background(), []fleet.Entry{
+		{UserName: "Bob", CertificateBody: c[1], Mode: fleet.Rotate, Policy: deactivate},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Results []struct {
+			Plan []struct {
+				Action, CertificateID, Why string
+			} `json:"plan"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, s := range got.Results[0].Plan {
+		actions = append(actions, s.Action)
+	}
+	if diff := cmp.Diff([]string{"upload", "deactivate"}, actions); diff != "" || got.Results[0].Plan[1].Why == "" {
+		t.Errorf("plan actions (-want +got):\n%s\n%s", diff, b)
+	}
+}
