@@ -367,6 +367,8 @@ func TestE2EMatchesAWSCLI(t *testing.T) {
 		{recording: "list-empty.txt", args: []string{"list", "--user-name", "Alice", "--output", "text"}},
 		{recording: "query.json", args: []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}"}},
 		{recording: "query.txt", args: []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}", "--output", "text"}},
+		// Numbers in text as Python prints them: positional up to 1e16.
+		{recording: "query-numbers.txt", args: []string{"list", "--user-name", "Bob", "--query", "[length(Certificates), `1234567.25`, `0.00001`, `1234567890123456.5`]", "--output", "text"}},
 		// A user without certificates adds nothing to the document.
 		{recording: "list.json", args: []string{"list", "--user-name", "Bob", "--user-name", "Alice"}},
 		{recording: "list.txt", args: []string{"list", "--user-name", "Alice", "--user-name", "Bob", "--output", "text"}},
