@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,58 +282,118 @@ func TestE2EVersionPagerAndCompletion(t *testing.T) {
 	}
 }
 
-// normalise replaces what differs between two endpoints' answers for the
-// same calls: certificate ids and upload dates. Dates are checked for the
-// AWS CLI's form first.
-func normalise(t *testing.T, s string) string {
+// awsRecording returns a recording of the AWS CLI v2 in testdata/aws-cli.
+func awsRecording(t *testing.T, name string) string {
 	t.Helper()
-	ids := regexp.MustCompile(`\b[A-Z0-9]{24,40}\b`)
-	var seen []string
-	s = ids.ReplaceAllStringFunc(s, func(id string) string {
-		for i, x := range seen {
-			if x == id {
-				return "ID" + string(rune('0'+i))
-			}
-		}
-		seen = append(seen, id)
-		return "ID" + string(rune('0'+len(seen)-1))
-	})
-	dates := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3}Z|(\.\d{6})?\+00:00)`)
-	return dates.ReplaceAllString(s, "DATE")
+	b, err := os.ReadFile(filepath.Join("testdata/aws-cli", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
+// recordedUploadDates maps each certificate body in the recorded list
+// documents to the UploadDate IAM gave it there, so that the test's server
+// can date the same upload the same instant.
+func recordedUploadDates(t *testing.T, names ...string) map[string]time.Time {
+	t.Helper()
+	dates := map[string]time.Time{}
+	for _, name := range names {
+		var doc struct {
+			Certificates []struct{ CertificateBody, UploadDate string }
+		}
+		if err := json.Unmarshal([]byte(awsRecording(t, name)), &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, c := range doc.Certificates {
+			d, err := time.Parse(time.RFC3339Nano, c.UploadDate)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			dates[c.CertificateBody] = d
+		}
+	}
+	return dates
+}
+
+// TestE2EMatchesAWSCLI replays the calls recorded with AWS CLI v2
+// (testdata/aws-cli/README.md) and compares signingcert's stdout with the
+// AWS CLI's byte for byte. Certificate ids are base32(SHA-1(DER)) on both
+// endpoints, and the server's clock is set to the recorded UploadDate of
+// each upload, so nothing is normalised.
 func TestE2EMatchesAWSCLI(t *testing.T) {
 	h := newHarness(t, "Bob", "Alice")
-	for _, f := range []string{"c.pem", "c2.pem"} {
-		b, err := os.ReadFile(filepath.Join("testdata/aws-cli", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.file(f, string(b))
+	for _, f := range []string{"c.pem", "c2.pem", "c3.pem"} {
+		h.file(f, awsRecording(t, f))
 	}
-	read := func(name string) string {
-		b, err := os.ReadFile(filepath.Join("testdata/aws-cli", name))
-		if err != nil {
-			t.Fatal(err)
+	dates := recordedUploadDates(t, "list.json", "list-alice.json")
+	var (
+		mu  sync.Mutex
+		now time.Time
+	)
+	h.srv.SetClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	})
+
+	// Several users: the AWS CLI lists one user per call, so signingcert's
+	// one document for several users must be the recorded documents with
+	// their Certificates arrays joined, in the order the users were named;
+	// in text, the recorded outputs one after the other.
+	const (
+		listHead = "{\n    \"Certificates\": [\n"
+		listTail = "\n    ]\n}\n"
+	)
+	for _, name := range []string{"list.json", "list-alice.json"} {
+		if s := awsRecording(t, name); !strings.HasPrefix(s, listHead) || !strings.HasSuffix(s, listTail) {
+			t.Fatalf("%s is not a non-empty list document:\n%s", name, s)
 		}
-		return string(b)
 	}
+	joined := strings.TrimSuffix(awsRecording(t, "list.json"), listTail) + ",\n" +
+		strings.TrimPrefix(awsRecording(t, "list-alice.json"), listHead)
+
 	for _, tt := range []struct {
-		recording string
+		recording string // or want, when it is not one recording
+		want      string
+		upload    string // the file uploaded: the clock is set to its recorded date
 		args      []string
 	}{
-		{"upload.json", []string{"upload", "--user-name", "Bob", "--certificate-body", "file://c.pem"}},
-		{"upload.txt", []string{"upload", "--user-name", "Bob", "--certificate-body", "file://c2.pem", "--output", "text"}},
-		{"list.json", []string{"list", "--user-name", "Bob"}},
-		{"list.txt", []string{"list", "--user-name", "Bob", "--output", "text"}},
-		{"list-empty.json", []string{"list", "--user-name", "Alice"}},
-		{"list-empty.txt", []string{"list", "--user-name", "Alice", "--output", "text"}},
-		{"query.json", []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}"}},
-		{"query.txt", []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}", "--output", "text"}},
+		{recording: "upload.json", upload: "c.pem", args: []string{"upload", "--user-name", "Bob", "--certificate-body", "file://c.pem"}},
+		{recording: "upload.txt", upload: "c2.pem", args: []string{"upload", "--user-name", "Bob", "--certificate-body", "file://c2.pem", "--output", "text"}},
+		{recording: "list.json", args: []string{"list", "--user-name", "Bob"}},
+		{recording: "list.txt", args: []string{"list", "--user-name", "Bob", "--output", "text"}},
+		{recording: "list-empty.json", args: []string{"list", "--user-name", "Alice"}},
+		{recording: "list-empty.txt", args: []string{"list", "--user-name", "Alice", "--output", "text"}},
+		{recording: "query.json", args: []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}"}},
+		{recording: "query.txt", args: []string{"list", "--user-name", "Bob", "--query", "Certificates[].{S:Status,Id:CertificateId}", "--output", "text"}},
+		// Numbers in text as Python prints them: positional up to 1e16.
+		{recording: "query-numbers.txt", args: []string{"list", "--user-name", "Bob", "--query", "[length(Certificates), `1234567.25`, `0.00001`, `1234567890123456.5`]", "--output", "text"}},
+		// A user without certificates adds nothing to the document.
+		{recording: "list.json", args: []string{"list", "--user-name", "Bob", "--user-name", "Alice"}},
+		{recording: "list.txt", args: []string{"list", "--user-name", "Alice", "--user-name", "Bob", "--output", "text"}},
+		{recording: "upload-alice.json", upload: "c3.pem", args: []string{"upload", "--user-name", "Alice", "--certificate-body", "file://c3.pem"}},
+		{recording: "list-alice.json", args: []string{"list", "--user-name", "Alice"}},
+		{recording: "list-alice.txt", args: []string{"list", "--user-name", "Alice", "--output", "text"}},
+		{want: joined, args: []string{"list", "--user-name", "Bob", "--user-name", "Alice"}},
+		{want: awsRecording(t, "list.txt") + awsRecording(t, "list-alice.txt"), args: []string{"list", "--user-name", "Bob", "--user-name", "Alice", "--output", "text"}},
 	} {
+		if tt.upload != "" {
+			d, ok := dates[awsRecording(t, tt.upload)]
+			if !ok {
+				t.Fatalf("no recorded UploadDate for %s", tt.upload)
+			}
+			mu.Lock()
+			now = d
+			mu.Unlock()
+		}
+		want, what := tt.want, "the AWS CLI's documents joined"
+		if tt.recording != "" {
+			want, what = awsRecording(t, tt.recording), tt.recording
+		}
 		r := h.iam(tt.args...).ok(t)
-		if diff := cmp.Diff(normalise(t, read(tt.recording)), normalise(t, r.stdout)); diff != "" {
-			t.Errorf("%s: signingcert %q differs from the AWS CLI (-aws +signingcert):\n%s", tt.recording, tt.args, diff)
+		if diff := cmp.Diff(want, r.stdout); diff != "" {
+			t.Errorf("signingcert %q differs from %s (-aws +signingcert):\n%s", tt.args, what, diff)
 		}
 	}
 }

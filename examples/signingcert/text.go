@@ -187,10 +187,26 @@ func textScalar(v any) string {
 		if t == float64(int64(t)) {
 			return strconv.FormatInt(int64(t), 10)
 		}
-		return strconv.FormatFloat(t, 'g', -1, 64)
+		return pythonFloat(t)
 	case string:
 		return escapeText(t, true)
 	default:
 		return escapeText(fmt.Sprint(t), true)
 	}
+}
+
+// pythonFloat prints a non-integral number as Python's repr() does: the
+// shortest digits that read back the same, in positional notation unless
+// the decimal exponent is below -4 or 16 and above, where it is
+// scientific with at least two exponent digits ("1e-05", "1.5e+16").
+// Go's 'g' switches to scientific from 1e+06 already: the AWS CLI v2
+// prints 1234567.25 where 'g' gives 1.23456725e+06
+// (testdata/aws-cli/query-numbers.txt).
+func pythonFloat(f float64) string {
+	sci := strconv.FormatFloat(f, 'e', -1, 64)
+	exp, err := strconv.Atoi(sci[strings.LastIndexByte(sci, 'e')+1:])
+	if err != nil || exp < -4 || exp >= 16 {
+		return sci
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
