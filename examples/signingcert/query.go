@@ -33,7 +33,7 @@ type query struct {
 var hashKey = regexp.MustCompile(`[{,]\s*([A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\]|\\.)*")\s*:`)
 
 func compileQuery(s string) (*query, error) {
-	expr, err := jmespath.Compile(s)
+	expr, err := jmespath.Compile(legacyLiterals(s))
 	if err != nil {
 		return nil, err
 	}
@@ -214,4 +214,54 @@ func encodeScalar(b *bytes.Buffer, v any) {
 		return
 	}
 	b.Write(bytes.TrimSuffix(s.Bytes(), []byte("\n")))
+}
+
+// legacyLiterals rewrites each backtick literal that is not JSON, such as
+// `Inactive`, as the JSON string it stands for. The AWS CLI's JMESPath
+// (Python's jmespath, lexer.py) accepts that older form, reading the text
+// as a string once JSON fails, and scripts use it
+// (Certificates[?Status==`Inactive`]); go-jmespath refuses it. Raw strings
+// ('...') and quoted identifiers ("...") are copied as they are.
+func legacyLiterals(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'', '"', '`':
+			end, ok := closing(s, i+1, c)
+			if !ok {
+				b.WriteString(s[i:]) // unterminated: the compiler reports it
+				return b.String()
+			}
+			if c != '`' {
+				b.WriteString(s[i:end])
+				i = end - 1
+				continue
+			}
+			text := strings.ReplaceAll(s[i+1:end-1], "\\`", "`")
+			if json.Valid([]byte(text)) {
+				b.WriteString(s[i:end])
+			} else {
+				quoted, _ := json.Marshal(strings.TrimLeft(text, " \t\r\n"))
+				b.WriteString("`" + strings.ReplaceAll(string(quoted), "`", "\\`") + "`")
+			}
+			i = end - 1
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// closing returns the index just past the quote q that closes the token
+// starting before from, skipping backslash escapes, and whether one does.
+func closing(s string, from int, q byte) (int, bool) {
+	for j := from; j < len(s); j++ {
+		switch s[j] {
+		case '\\':
+			j++
+		case q:
+			return j + 1, true
+		}
+	}
+	return len(s), false
 }
