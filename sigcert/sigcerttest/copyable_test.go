@@ -218,7 +218,10 @@ func TestEverySigcerttestHelperHasAnExampleWithOutput(t *testing.T) {
 		"Fake.CreateUser", "Fake.GetUser", "Fake.ListUsers", "Fake.DeleteUser",
 		"Fake.AddUser", "Fake.Users", "Fake.Certificates", "Fake.AddAccessKey", "Fake.AddAccessKeyWithSecret",
 		"Server.StartTLS", "Server.Certificate", "Server.Reset", "Server.HTTPClient", "Server.Handler",
-		"Server.SetSigningClock", "Server.Client", "Server.SetRateLimit", "Server.ClearFaults"} {
+		"Server.SetSigningClock", "Server.Client", "Server.SetRateLimit", "Server.ClearFaults",
+		"Server.AddUser", "Server.Requests", "Server.AddAccessKey", "Server.AddAccessKeyWithSecret",
+		"Server.SetPropagationDelay", "Server.SetClock", "Server.StaleReads", "Server.MarkExpired", "Server.Close",
+		"KeyTypes", "WithSerial", "WithStatus", "WithAttempts", "FuncAPI.Calls"} {
 		if !have[helper] {
 			t.Errorf("%s has no Example with an Output comment", helper)
 		}

@@ -786,3 +786,240 @@ func ExampleServer_ClearFaults() {
 	fmt.Println(err, srv.Requests("ListSigningCertificates"))
 	// Output: <nil> 1
 }
+
+// A table test over every key type a test certificate can have.
+func ExampleKeyTypes() {
+	fake := sigcerttest.NewFake("Bob")
+	for _, k := range sigcerttest.KeyTypes() {
+		cert := sigcerttest.NewCert(sigcerttest.WithKey(k))
+		_, err := fake.UploadSigningCertificate(context.Background(), &iam.UploadSigningCertificateInput{
+			UserName: aws.String("Bob"), CertificateBody: aws.String(cert.PEM),
+		})
+		fmt.Println(k, cert.X509.PublicKeyAlgorithm, err == nil)
+		fake = sigcerttest.NewFake("Bob") // a user holds at most two
+	}
+	// Output:
+	// RSA2048 RSA true
+	// RSA3072 RSA true
+	// RSA4096 RSA true
+	// ECDSAP256 ECDSA true
+	// ECDSAP384 ECDSA true
+	// Ed25519 Ed25519 true
+}
+
+// Serial, subject and validity fixed, an RSA certificate is the same in
+// every run: the same bytes, so the same certificate id in IAM.
+func ExampleWithSerial() {
+	stable := func() sigcerttest.Cert {
+		return sigcerttest.NewCert(sigcerttest.WithSerial(big.NewInt(1)),
+			sigcerttest.WithValidity(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)))
+	}
+	fmt.Println(stable().PEM == stable().PEM)
+
+	fake := sigcerttest.NewFake("Alice", "Bob")
+	ctx := context.Background()
+	out, err := fake.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: aws.String("Alice"), CertificateBody: aws.String(stable().PEM)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(*out.Certificate.CertificateId)
+	_, err = fake.UploadSigningCertificate(ctx, &iam.UploadSigningCertificateInput{UserName: aws.String("Bob"), CertificateBody: aws.String(stable().PEM)})
+	var dup *types.DuplicateCertificateException
+	fmt.Println(errors.As(err, &dup))
+	// Output:
+	// true
+	// 62SJWGOMACA6XQGB7QXZEC2ADSUBG6NW
+	// true
+}
+
+// A status other than IAM's own for the code, such as a 503 Throttling
+// from a proxy in front of IAM.
+func ExampleWithStatus() {
+	err := sigcerttest.APIError("ListSigningCertificates", "Throttling", sigcerttest.WithStatus(503))
+	var re *awshttp.ResponseError
+	fmt.Println(errors.As(err, &re), re.HTTPStatusCode())
+	var se *sigcert.ServiceError
+	err = sigcertError(err)
+	fmt.Println(errors.As(err, &se), se.StatusCode, sigcert.OutcomeUnknown(err))
+	// Output:
+	// true 503
+	// true 503 true
+}
+
+// The error a real client returns once its retryer gave up: the last
+// answer inside the SDK's *retry.MaxAttemptsError.
+func ExampleWithAttempts() {
+	err := sigcerttest.APIError("UploadSigningCertificate", "ServiceFailure", sigcerttest.WithAttempts(3))
+	fmt.Println(strings.Contains(err.Error(), "exceeded maximum number of attempts, 3"))
+	var sf *types.ServiceFailureException
+	fmt.Println(errors.As(err, &sf))
+	// Output:
+	// true
+	// true
+}
+
+// CallCount and Calls show what a FuncAPI received, unset operations
+// included.
+func ExampleFuncAPI_Calls() {
+	api := &sigcerttest.FuncAPI{}
+	up := sigcert.NewUploader(api)
+	err := up.Delete(context.Background(), "Bob", "ASCACKCEVSQ6C2EXAMPLE1234")
+	fmt.Println(errors.Is(err, errors.ErrUnsupported)) // Delete is not set
+	for _, c := range api.Calls() {
+		in := c.Input.(*iam.DeleteSigningCertificateInput)
+		fmt.Println(c.Operation, *in.UserName, *in.CertificateId)
+	}
+	fmt.Println(api.CallCount("DeleteSigningCertificate"), api.CallCount("UploadSigningCertificate"))
+	// Output:
+	// true
+	// DeleteSigningCertificate Bob ASCACKCEVSQ6C2EXAMPLE1234
+	// 1 0
+}
+
+// The Server's setup methods mirror the Fake's: AddUser, then Users and
+// Certificates to see the state without a request the test would count.
+func ExampleServer_AddUser() {
+	srv := sigcerttest.NewServer()
+	defer srv.Close()
+	srv.AddUser("Bob")
+	if _, err := sigcert.NewUploader(srv.Client()).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(srv.Users(), len(srv.Certificates("Bob")), srv.Requests(""))
+	// Output: [Bob sigcerttest] 1 1
+}
+
+// Requests counts what reached the server by Action, faulted and retried
+// attempts included: the SDK's retries are visible here.
+func ExampleServer_Requests() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.Inject(sigcerttest.Fault{Action: "ListSigningCertificates", Code: "ServiceFailure"})
+	if _, err := sigcert.NewUploader(srv.Client()).List(context.Background(), "Bob"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(srv.Requests("ListSigningCertificates"), "attempts for one list")
+	// Output: 2 attempts for one list
+}
+
+// AddAccessKey gives a user a key with the default secret: a client signed
+// with it acts as that user.
+func ExampleServer_AddAccessKey() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.AddAccessKey("AKIABOBEXAMPLE", "Bob")
+	asBob := srv.Client(func(o *iam.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOBEXAMPLE", sigcerttest.DefaultSecretAccessKey, "")
+	})
+	cert, err := sigcert.NewUploader(asBob).Upload(context.Background(), sigcert.Request{CertificateBody: sigcerttest.NewCert().PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cert.UserName)
+	// Output: Bob
+}
+
+func ExampleServer_AddAccessKeyWithSecret() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	srv.AddAccessKeyWithSecret("AKIABOBEXAMPLE", "bob-secret", "Bob")
+	wrong := srv.Client(func(o *iam.Options) {
+		o.Credentials = credentials.NewStaticCredentialsProvider("AKIABOBEXAMPLE", "not-bobs-secret", "")
+	})
+	_, err := wrong.GetUser(context.Background(), &iam.GetUserInput{})
+	var ae smithy.APIError
+	fmt.Println(errors.As(err, &ae), ae.ErrorCode())
+	// Output: true SignatureDoesNotMatch
+}
+
+// Over HTTP as on the Fake: a write shows in lists only once the delay
+// has passed on the server's clock.
+func ExampleServer_SetPropagationDelay() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	now := time.Now()
+	srv.SetClock(func() time.Time { return now })
+	srv.SetPropagationDelay(5 * time.Second)
+	up := sigcert.NewUploader(srv.Client())
+	ctx := context.Background()
+	if _, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	listed, _ := up.List(ctx, "Bob")
+	fmt.Println(len(listed), "listed,", len(srv.Certificates("Bob")), "stored")
+	now = now.Add(5 * time.Second)
+	listed, _ = up.List(ctx, "Bob")
+	fmt.Println(len(listed), "listed")
+	// Output:
+	// 0 listed, 1 stored
+	// 1 listed
+}
+
+// SetClock moves the server's IAM in time, not the signatures' clock:
+// here past a certificate's end.
+func ExampleServer_SetClock() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	cert := sigcerttest.NewCert(sigcerttest.WithValidity(
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)))
+	srv.SetClock(func() time.Time { return time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC) })
+
+	_, err := srv.Client().UploadSigningCertificate(context.Background(), &iam.UploadSigningCertificateInput{
+		UserName: aws.String("Bob"), CertificateBody: aws.String(cert.PEM),
+	})
+	var mc *types.MalformedCertificateException
+	fmt.Println(errors.As(err, &mc))
+	// Output: true
+}
+
+func ExampleServer_StaleReads() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	up := sigcert.NewUploader(srv.Client())
+	ctx := context.Background()
+	if _, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.StaleReads(1)
+	for i := 0; i < 2; i++ {
+		listed, _ := up.List(ctx, "Bob")
+		fmt.Println(len(listed), "listed")
+	}
+	// Output:
+	// 0 listed
+	// 1 listed
+}
+
+func ExampleServer_MarkExpired() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	up := sigcert.NewUploader(srv.Client())
+	ctx := context.Background()
+	cert, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.MarkExpired("Bob", cert.CertificateID)
+	fmt.Println(srv.Certificates("Bob")[0].Status)
+	// Output: Expired
+}
+
+// Close may be deferred at once; calling it again does nothing. A client
+// of a closed server gets a transport error.
+func ExampleServer_Close() {
+	srv := sigcerttest.NewServer("Bob")
+	defer srv.Close()
+	client := srv.Client(func(o *iam.Options) { o.Retryer = aws.NopRetryer{} })
+	srv.Close()
+
+	_, err := client.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: aws.String("Bob")})
+	fmt.Println(err != nil)
+	// Output: true
+}
