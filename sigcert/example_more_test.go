@@ -10,6 +10,7 @@ import (
 
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
+	"github.com/iamkit/signingcert/validate"
 )
 
 // These Examples, like the others, use only public packages. Those of the
@@ -131,4 +132,40 @@ func ExampleWithRetry() {
 	// Output:
 	// 2 attempts: error "Throttling", uploads 2
 	// 4 attempts: error "", uploads 3
+}
+
+// Code names the IAM error an error stands for, whether IAM answered it or
+// sigcert refused before sending: one word for a log line or a metric.
+func ExampleCode() {
+	api := &sigcerttest.FuncAPI{
+		Upload: func(context.Context, *iam.UploadSigningCertificateInput, ...func(*iam.Options)) (*iam.UploadSigningCertificateOutput, error) {
+			return nil, sigcerttest.APIError("UploadSigningCertificate", "LimitExceeded")
+		},
+	}
+	up := sigcert.NewUploader(api)
+	ctx := context.Background()
+
+	_, err := up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM})
+	fmt.Printf("%q\n", sigcert.Code(err))
+	_, err = up.Upload(ctx, sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().KeyPEM})
+	fmt.Printf("%q\n", sigcert.Code(err))
+	_, err = up.Upload(ctx, sigcert.Request{UserName: "Bob/Alice", CertificateBody: sigcerttest.NewCert().PEM})
+	fmt.Printf("%q\n", sigcert.Code(err))
+	fmt.Printf("%q\n", sigcert.Code(errors.New("not from IAM")))
+	// Output:
+	// "LimitExceeded"
+	// "MalformedCertificate"
+	// "ValidationError"
+	// ""
+}
+
+// WithClock checks validity at another time: will this certificate still
+// be accepted at next month's deployment?
+func ExampleWithClock() {
+	cert := sigcerttest.NewCert(sigcerttest.WithValidity(time.Now().Add(-time.Hour), time.Now().Add(10*24*time.Hour)))
+	nextMonth := sigcert.NewUploader(nil, sigcert.WithClock(func() time.Time { return time.Now().AddDate(0, 1, 0) }))
+
+	_, err := nextMonth.Check(sigcert.Request{UserName: "Bob", CertificateBody: cert.PEM})
+	fmt.Println(errors.Is(err, sigcert.ErrMalformedCertificate), errors.Is(err, validate.ErrExpired))
+	// Output: true true
 }

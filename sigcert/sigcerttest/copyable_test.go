@@ -221,7 +221,7 @@ func TestEverySigcerttestHelperHasAnExampleWithOutput(t *testing.T) {
 		"Server.SetSigningClock", "Server.Client", "Server.SetRateLimit", "Server.ClearFaults",
 		"Server.AddUser", "Server.Requests", "Server.AddAccessKey", "Server.AddAccessKeyWithSecret",
 		"Server.SetPropagationDelay", "Server.SetClock", "Server.StaleReads", "Server.MarkExpired", "Server.Close",
-		"KeyTypes", "WithSerial", "WithStatus", "WithAttempts", "FuncAPI.Calls"} {
+		"Server.Start", "KeyTypes", "WithSerial", "WithValidity", "WithStatus", "WithAttempts", "FuncAPI.Calls"} {
 		if !have[helper] {
 			t.Errorf("%s has no Example with an Output comment", helper)
 		}

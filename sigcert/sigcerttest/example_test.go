@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -1022,4 +1023,34 @@ func ExampleServer_Close() {
 	_, err := client.ListSigningCertificates(context.Background(), &iam.ListSigningCertificatesInput{UserName: aws.String("Bob")})
 	fmt.Println(err != nil)
 	// Output: true
+}
+
+// Start serves on the Listener, which a test may replace first, here with
+// one on a port of its choosing (0: any free port).
+func ExampleServer_Start() {
+	srv := sigcerttest.NewUnstartedServer("Bob")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv.Listener = l
+	srv.Start()
+	defer srv.Close()
+	fmt.Println(srv.URL == "http://"+l.Addr().String())
+	// Output: true
+}
+
+// A certificate about to expire, for a test of an expiry alarm: IAM takes
+// it, since it is still valid.
+func ExampleWithValidity() {
+	now := time.Now()
+	cert := sigcerttest.NewCert(sigcerttest.WithValidity(now.Add(-time.Hour), now.Add(7*24*time.Hour)))
+	got, err := sigcert.NewUploader(sigcerttest.NewFake("Bob")).Upload(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: cert.PEM})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(got.Status, got.X509.NotAfter.Sub(now).Round(time.Hour))
+	// Output: Active 168h0m0s
 }
