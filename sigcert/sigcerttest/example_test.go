@@ -815,7 +815,8 @@ func ExampleWithSerial() {
 		return sigcerttest.NewCert(sigcerttest.WithSerial(big.NewInt(1)),
 			sigcerttest.WithValidity(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC)))
 	}
-	fmt.Println(stable().PEM == stable().PEM)
+	first, second := stable(), stable()
+	fmt.Println(first.PEM == second.PEM)
 
 	fake := sigcerttest.NewFake("Alice", "Bob")
 	ctx := context.Background()
