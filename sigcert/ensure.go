@@ -25,6 +25,14 @@ import (
 // after one more list (with no wait) finds that the user does not hold it:
 // another user holds the certificate. Other errors are those of Upload.
 //
+// Ensure knows what the user holds only from lists. If no list in the call's
+// budget succeeds, it returns the lists' error (an unknown outcome) without
+// uploading, even when the user holds the certificate. A list can also miss
+// a change made within IAM's propagation delay before the call: an upload
+// of a certificate the list did not show is then answered
+// DuplicateCertificate and, if one more list still does not show it,
+// reported though the user holds it; a rerun after the delay finds it.
+//
 // Bounds, whatever the options: at most 4 uploads (WithRetry's Attempts, A),
 // each one HTTP request, and 1+8A list calls (33), each at most 3 HTTP
 // requests (the SDK's retries of a read).

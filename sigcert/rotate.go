@@ -98,9 +98,9 @@ type Rotation struct {
 // unchanged account is what Rotate does. A completed rotation returns every
 // step taken. A failure returns a *RotateError naming the steps done, the
 // step that failed, and what the user holds now. Rotate never deletes an
-// Active certificate unless the policy allows it, and it activates the new
-// certificate before retiring an old one, so a user who had an Active
-// certificate still has one.
+// Active certificate unless the policy allows it, and it has IAM answer that
+// the new certificate is Active before retiring an old one, so a user who had
+// an Active certificate still has one (under the assumption below).
 //
 // An update or delete whose answer leaves its outcome unknown is sent again,
 // within the call's one retry budget: both are idempotent in effect, so
