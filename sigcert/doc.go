@@ -68,30 +68,63 @@
 // TestSDKRetriesOffInWorkflows, TestRotateSharesOneBudget]
 //
 // Propagation wait. IAM is eventually consistent: a change can be applied
-// and not yet shown by List. After a write whose outcome is unknown, or a
+// and not yet shown by List. After an upload whose outcome is unknown, or a
 // DuplicateCertificate that follows one, Ensure and Rotate list the user's
-// certificates until the change shows, for at most the propagation window
-// (WithPropagationWait, default DefaultPropagationWait, 10 s): at once, then
-// after waits of W/128, W/64, ..., W/2, 8 lists within 127/128 of W,
-// stopping at the first that shows it. Only then do they send again, or
+// certificates until the certificate shows, for at most the propagation
+// window (WithPropagationWait, default DefaultPropagationWait, 10 s): at
+// once, then after waits of W/128, W/64, ..., W/2, 8 lists within 127/128 of
+// W, stopping at the first that shows it. Only then do they upload again, or
 // report. A DuplicateCertificate answered to a first upload with nothing
 // uncertain before it is reported at once, after one more list with no wait
 // finds the user does not hold it (another user does). Waits end the moment
 // the context does, and the error then matches both the failure and the
 // context's error. [TestPropagationWaitFindsAnAppliedUpload,
 // TestPropagationWaitIsBounded, TestDuplicateOnFirstUploadReportedAtOnce,
-// TestDuplicateAfterLostUploadIsResolvedByWaiting, TestRotateWaitsForAppliedWrites,
-// TestPropagationWaitHonoursContext]
+// TestDuplicateAfterLostUploadIsResolvedByWaiting, TestPropagationWaitHonoursContext]
+//
+// Updates and deletes are settled by IAM's answers, not by lists. Both are
+// idempotent in effect, so Rotate sends one whose outcome is unknown again,
+// within the budget: success (for a delete, NoSuchEntity after an unknown
+// outcome) settles it. A list can lag and show a status from before a change
+// that did not happen, so it is used only when the budget is spent: a
+// deactivation or delete then counts as done if the user's list shows it
+// within the window; an activation never does, and Rotate stops with a
+// *RotateError (Failed: the activation, State: what a list then shows)
+// before retiring anything. Rotate retires a previous certificate only after
+// IAM has answered that the new one is Active: the upload's answer (a new
+// certificate is Active), or an answer to its activation; a new certificate
+// that a list, not the upload's answer, found is activated before any
+// retiring, even if listed Active. [TestRotateSettlesAppliedWrites, TestRotateConfirmsActivationByAnswer,
+// TestRotateLostDeleteResponse]
+//
+// What the promises assume. A list taken at the start of a call may not show
+// a change made within IAM's propagation delay before it (by another
+// process, or by an earlier run whose answer was lost). The promises below
+// assume the user's certificates did not change in that time. When the user
+// already holds the new certificate, its listed status is all Rotate knows
+// of it (a rerun that finds the work done sends nothing); if that status is
+// stale, Rotate can retire the others while the new one is Inactive, or
+// succeed leaving it Inactive. A certificate the first list does not show
+// is neither retired nor reported, and an upload of a certificate it did
+// not show can be answered DuplicateCertificate and reported though the user
+// holds it. Ensure never learns the user holds the certificate when no list
+// in its budget succeeds, and then returns the lists' error.
 //
 // Under random schedules of IAM's failures (Throttling,
 // ConcurrentModification, ServiceFailure, uploads applied then answered 500
 // or 503, lost answers, lost requests) mixed with propagation lag shorter
 // than the window, 200 schedules each: Ensure never attaches a certificate
-// twice and never reports an error while the user holds it; Rotate never
-// reports its upload failed while the user holds the certificate, never
-// leaves a user who had an Active certificate without one, and does what
-// its policy says when it succeeds. [TestEnsureUnderFaultsAndLag,
-// TestRotateUnderFaultsAndLag; -sigcert.faultseeds=N for more]
+// twice and never reports an error while the user holds it unless no list
+// succeeded; Rotate never reports its upload failed while the user holds the
+// certificate, never leaves a user who had an Active certificate without
+// one, retires a previous certificate only after IAM answered that the new
+// one is Active, and does what its policy says when it succeeds. The same
+// holds on the local IAM's model, with stale reads armed before the call too
+// (-sigcert.modelstalestart), for every run whose first lists showed the
+// account as it was; the runs they misled are counted, with what broke.
+// [TestEnsureUnderFaultsAndLag, TestRotateUnderFaultsAndLag,
+// TestEnsureKeepsPromisesOnModel, TestRotateKeepsPromisesOnModel;
+// -sigcert.faultseeds=N, -sigcert.modelseeds=N for more]
 //
 // Per-user lock. Ensure and Rotate calls for one user through one Uploader
 // run one at a time, user names compared without regard to case as IAM

@@ -25,6 +25,14 @@ import (
 // after one more list (with no wait) finds that the user does not hold it:
 // another user holds the certificate. Other errors are those of Upload.
 //
+// Ensure knows what the user holds only from lists. If no list in the call's
+// budget succeeds, it returns the lists' error (an unknown outcome) without
+// uploading, even when the user holds the certificate. A list can also miss
+// a change made within IAM's propagation delay before the call: an upload
+// of a certificate the list did not show is then answered
+// DuplicateCertificate and, if one more list still does not show it,
+// reported though the user holds it; a rerun after the delay finds it.
+//
 // Bounds, whatever the options: at most 4 uploads (WithRetry's Attempts, A),
 // each one HTTP request, and 1+8A list calls (33), each at most 3 HTTP
 // requests (the SDK's retries of a read).
@@ -57,7 +65,7 @@ func (u *Uploader) Ensure(ctx context.Context, req Request) (*Certificate, error
 	var got *Certificate
 	for _, s := range decideEnsure(held, want) { // at most one: the upload
 		if _, err := r.step(s, func() (string, error) {
-			c, err := r.attach(req, parsed, want)
+			c, _, err := r.attach(req, parsed, want)
 			if err != nil {
 				return "", err
 			}
@@ -76,21 +84,23 @@ func (u *Uploader) Ensure(ctx context.Context, req Request) (*Certificate, error
 // attach uploads the certificate, which the last list did not show on the
 // user, and resolves every uncertain answer by listing: it returns the
 // certificate the user holds, whether this upload or an earlier one put it
-// there.
-func (r *run) attach(req Request, parsed *x509.Certificate, want string) (*Certificate, error) {
+// there. answered is true when the certificate is the one an upload's
+// answer returned, whose status is IAM's word (a new certificate is
+// Active), and false when a list found it, whose status may lag.
+func (r *run) attach(req Request, parsed *x509.Certificate, want string) (c *Certificate, answered bool, err error) {
 	shows := func(held []*Certificate) bool { return holding(held, want) != nil }
 	uncertain := false
 	for {
 		c, err := r.u.uploadWith(r.ctx, req, parsed, r.optFns, false)
 		if err == nil {
-			return c, nil
+			return c, true, nil
 		}
 		if cerr := r.ctx.Err(); cerr != nil {
-			return nil, ended(err, cerr)
+			return nil, false, ended(err, cerr)
 		}
 		dup := errors.Is(err, ErrDuplicateCertificate)
 		if !dup && !OutcomeUnknown(err) {
-			return nil, err // IAM's definite answer
+			return nil, false, err // IAM's definite answer
 		}
 		if dup && !uncertain {
 			// Nothing uncertain before: the certificate is attached to
@@ -98,31 +108,31 @@ func (r *run) attach(req Request, parsed *x509.Certificate, want string) (*Certi
 			// user (another call attached it since our list).
 			held, lerr := r.list()
 			if lerr == nil && shows(held) {
-				return holding(held, want), nil
+				return holding(held, want), false, nil
 			}
 			if cerr := r.ctx.Err(); cerr != nil {
-				return nil, ended(err, cerr)
+				return nil, false, ended(err, cerr)
 			}
-			return nil, err
+			return nil, false, err
 		}
 		uncertain = true
 		held, seen, aerr := r.await(shows)
 		if aerr != nil {
 			if cerr := r.ctx.Err(); cerr != nil {
-				return nil, ended(err, cerr)
+				return nil, false, ended(err, cerr)
 			}
-			return nil, aerr
+			return nil, false, aerr
 		}
 		if seen {
-			return holding(held, want), nil
+			return holding(held, want), false, nil
 		}
 		if dup {
 			// The window has passed and the user's list still does not
 			// show it: another user holds the certificate.
-			return nil, err
+			return nil, false, err
 		}
 		if ok, rerr := r.again(err); !ok {
-			return nil, rerr
+			return nil, false, rerr
 		}
 	}
 }

@@ -3,6 +3,7 @@ package sigcert_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -146,28 +147,48 @@ func TestPropagationWaitHonoursContext(t *testing.T) {
 	}
 }
 
-// Rotate resolves its writes the same way: a delete, upload or deactivate
-// IAM applied but answered 503 (or whose answer was lost), with the list
-// lagging, is confirmed by waiting, not sent twice nor reported as failed.
-func TestRotateWaitsForAppliedWrites(t *testing.T) {
-	for _, op := range []string{iamspec.OpDelete, iamspec.OpUpload, iamspec.OpUpdate} {
+// Rotate settles its writes by IAM's answers: an update or delete IAM
+// applied but answered 503 (or whose answer was lost), with the list
+// lagging, is sent once more (both are idempotent: the update answers
+// success, the delete NoSuchEntity) and not reported as failed; an upload is
+// confirmed by waiting for the list, not sent twice, and the certificate the
+// list found is then activated, with IAM's answer, before the previous one is
+// retired.
+func TestRotateSettlesAppliedWrites(t *testing.T) {
+	for _, tt := range []struct {
+		op    string
+		calls int
+		steps []sigcert.Action
+	}{
+		{iamspec.OpDelete, 2, []sigcert.Action{sigcert.ActionDelete, sigcert.ActionUpload, sigcert.ActionDeactivate}},
+		{iamspec.OpUpload, 1, []sigcert.Action{sigcert.ActionDelete, sigcert.ActionUpload, sigcert.ActionActivate, sigcert.ActionDeactivate}},
+		{iamspec.OpUpdate, 2, []sigcert.Action{sigcert.ActionDelete, sigcert.ActionUpload, sigcert.ActionDeactivate}},
+	} {
 		for _, kind := range []faultKind{applyThen, lost} {
-			f := fault{Op: op, Kind: kind, Code: "ServiceUnavailable", Status: 503}
+			f := fault{Op: tt.op, Kind: kind, Code: "ServiceUnavailable", Status: 503}
 			t.Run(f.String(), func(t *testing.T) {
 				d := newDouble("Bob")
 				prepare(t, d, "Bob", types.StatusTypeInactive, types.StatusTypeActive)
 				d.Lag = 5
 				d.Script(f)
-				r, err := newUploader(d).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: newPEM()},
+				body := newPEM()
+				r, err := newUploader(d).Rotate(context.Background(), sigcert.Request{UserName: "Bob", CertificateBody: body},
 					sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
 				if err != nil {
 					t.Fatalf("Rotate: %v", err)
 				}
-				if len(r.Steps) != 3 {
-					t.Errorf("steps %v, want delete, upload, deactivate", r.Steps)
+				var got []sigcert.Action
+				for _, s := range r.Steps {
+					got = append(got, s.Action)
 				}
-				if n := d.Calls(op); n != 1 {
-					t.Errorf("%d calls of %s, want 1", n, op)
+				if fmt.Sprint(got) != fmt.Sprint(tt.steps) {
+					t.Errorf("steps %v, want %v", r.Steps, tt.steps)
+				}
+				if n := d.Calls(tt.op); n != tt.calls {
+					t.Errorf("%d calls of %s, want %d", n, tt.op, tt.calls)
+				}
+				if n, st := holders(d, body, "Bob"); n != 1 || st != types.StatusTypeActive {
+					t.Errorf("Bob holds the new certificate %d times, %s", n, st)
 				}
 			})
 		}

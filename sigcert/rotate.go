@@ -98,15 +98,29 @@ type Rotation struct {
 // unchanged account is what Rotate does. A completed rotation returns every
 // step taken. A failure returns a *RotateError naming the steps done, the
 // step that failed, and what the user holds now. Rotate never deletes an
-// Active certificate unless the policy allows it, and it activates the new
-// certificate before retiring an old one, so a user who had an Active
-// certificate still has one.
+// Active certificate unless the policy allows it, and it has IAM answer that
+// the new certificate is Active before retiring an old one, so a user who had
+// an Active certificate still has one (under the assumption below).
 //
-// Each write whose answer leaves its outcome unknown is confirmed by listing
-// over the propagation window before it is sent again, within the call's one
-// retry budget, as in Ensure. A delete answered NoSuchEntity counts as done
-// when an earlier attempt's outcome was unknown, or when the user's list,
-// taken afresh, confirms the certificate is gone.
+// An update or delete whose answer leaves its outcome unknown is sent again,
+// within the call's one retry budget: both are idempotent in effect, so
+// IAM's answer to the resend settles it (success; for a delete, NoSuchEntity
+// after an earlier attempt's unknown outcome, or when the user's list, taken
+// afresh, confirms the certificate is gone). A list, which can lag, is not
+// taken as proof while the budget lasts. When it is spent, a deactivation or
+// delete counts as done if the user's list shows it within the propagation
+// window; an activation never does: Rotate stops before retiring anything,
+// with a *RotateError whose Failed step is the activation. So the previous
+// certificates are retired only after IAM has answered that the new one is
+// Active: its upload's answer (a new certificate is Active), or an answer to
+// its activation. The upload is confirmed by listing, as in Ensure; if a list
+// rather than the upload's answer found it, Rotate activates it (IAM's answer
+// again) before retiring any other.
+//
+// When the user already holds the new certificate, a list is all Rotate
+// knows of its status: the promises assume that status did not change within
+// IAM's propagation delay before the call (a list may still show the status
+// from before such a change).
 //
 // Bounds, whatever the options, with A the retry attempts (at most 4): at
 // most A uploads, A+3 writes (7), each one HTTP request, and 8A+26 list
@@ -135,14 +149,17 @@ func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy)
 		return nil, refusal(req.UserName, held, err)
 	}
 	rot := &rotation{run: r, state: held}
-	for _, s := range steps {
+	for i, s := range steps {
 		var err error
 		switch s.Action {
 		case ActionUpload:
 			var c *Certificate
-			if c, err = rot.upload(s, req, parsed, want); err == nil && !isActive(c) {
-				// Found attached but not Active (an earlier run's upload
-				// that a stale list hid): activate it before any retiring.
+			var answered bool
+			if c, answered, err = rot.upload(s, req, parsed, want); err == nil && (!isActive(c) || !answered && retires(steps[i+1:])) {
+				// Found attached by a list, not put there by an upload
+				// this call saw answered (an earlier run's upload that a
+				// stale list hid): its listed status may lag, so activate
+				// it, and have IAM's answer confirm it, before any retiring.
 				err = rot.setStatus(PlanStep{Action: ActionActivate, CertificateID: c.CertificateID, Reason: reasonNotActive})
 			}
 		case ActionActivate, ActionDeactivate:
@@ -164,24 +181,23 @@ type rotation struct {
 	done  []Step
 }
 
-func (r *rotation) upload(s PlanStep, req Request, parsed *x509.Certificate, want string) (*Certificate, error) {
-	var got *Certificate
-	_, err := r.step(s, func() (string, error) {
-		c, err := r.attach(req, parsed, want)
+func (r *rotation) upload(s PlanStep, req Request, parsed *x509.Certificate, want string) (got *Certificate, answered bool, err error) {
+	_, err = r.step(s, func() (string, error) {
+		c, ok, err := r.attach(req, parsed, want)
 		if err != nil {
 			return "", err
 		}
-		got = c
+		got, answered = c, ok
 		return c.CertificateID, nil
 	})
 	if err != nil {
-		return nil, r.fail(s, err)
+		return nil, false, r.fail(s, err)
 	}
 	r.finish(s, got.CertificateID)
 	if !holdsID(r.state, got.CertificateID) {
 		r.state = append(r.state, got)
 	}
-	return got, nil
+	return got, answered, nil
 }
 
 func (r *rotation) setStatus(s PlanStep) error {
@@ -190,7 +206,7 @@ func (r *rotation) setStatus(s PlanStep) error {
 		return s.CertificateID, r.write(
 			func() error { return r.u.setStatus(r.ctx, r.user, s.CertificateID, status, r.optFns, false) },
 			func(held []*Certificate) bool { return hasStatus(held, s.CertificateID, status) },
-			false)
+			false, s.Action != ActionActivate)
 	})
 	if err != nil {
 		return r.fail(s, err)
@@ -205,7 +221,7 @@ func (r *rotation) delete(s PlanStep) error {
 		return s.CertificateID, r.write(
 			func() error { return r.u.delete(r.ctx, r.user, s.CertificateID, r.optFns, false) },
 			func(held []*Certificate) bool { return !holdsID(held, s.CertificateID) },
-			true)
+			true, true)
 	})
 	if err != nil {
 		return r.fail(s, err)
@@ -220,11 +236,17 @@ func (r *rotation) finish(s PlanStep, id string) {
 	r.done = append(r.done, Step{Action: s.Action, CertificateID: id, Why: s.Reason})
 }
 
-// write sends one update or delete, and resolves an answer that leaves its
-// outcome unknown by listing until applied says the change shows, sending
-// again only if it does not, within the budget. gone marks a delete, whose
+// write sends one update or delete. Both are idempotent in effect: sent
+// again, a change IAM already applied changes nothing (an update answers
+// success, a delete NoSuchEntity). So an answer that leaves the outcome
+// unknown is settled by sending again, within the call's budget, and IAM's
+// answer then says the change is made; a list cannot say so, since it may
+// lag, and show a status from before a change that did not happen. Only
+// when the budget is spent, and only if byList, does write fall back to
+// listing until applied says the change shows, over the propagation window;
+// otherwise the unknown outcome is the error. gone marks a delete, whose
 // NoSuchEntity means done when confirmed.
-func (r *run) write(send func() error, applied func([]*Certificate) bool, gone bool) error {
+func (r *run) write(send func() error, applied func([]*Certificate) bool, gone, byList bool) error {
 	uncertain := false
 	for {
 		err := send()
@@ -250,6 +272,14 @@ func (r *run) write(send func() error, applied func([]*Certificate) bool, gone b
 			return err
 		}
 		uncertain = true
+		ok, rerr := r.again(err)
+		if ok {
+			continue // send again: IAM's answer settles it
+		}
+		if !byList || r.ctx.Err() != nil {
+			return rerr
+		}
+		// The budget is spent: the list is all that is left.
 		_, seen, aerr := r.await(applied)
 		if aerr != nil {
 			if cerr := r.ctx.Err(); cerr != nil {
@@ -260,10 +290,18 @@ func (r *run) write(send func() error, applied func([]*Certificate) bool, gone b
 		if seen {
 			return nil
 		}
-		if ok, rerr := r.again(err); !ok {
-			return rerr
+		return err
+	}
+}
+
+// retires reports whether steps deactivate or delete a certificate.
+func retires(steps []PlanStep) bool {
+	for _, s := range steps {
+		if s.Action == ActionDeactivate || s.Action == ActionDelete {
+			return true
 		}
 	}
+	return false
 }
 
 // fail builds the RotateError for a failed step, listing the user's

@@ -3,10 +3,12 @@ package sigcert_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/google/go-cmp/cmp"
 
@@ -183,13 +185,11 @@ func TestRotatePreflightRefusalChangesNothing(t *testing.T) {
 	})
 }
 
-// A delete whose response is lost leaves its outcome unknown: Rotate does
-
-// not send it again (the SDK's retries are off inside workflows) but lists,
-
-// finds the certificate gone, as it wanted, and goes on, reporting the delete
-
-// as done, whether it made room or retired the previous certificate.
+// A delete whose response is lost leaves its outcome unknown: Rotate sends
+// it again (a delete is idempotent in effect), and IAM's NoSuchEntity to the
+// second, after the first's unknown outcome, says it is gone: Rotate goes on
+// and reports the delete as done, whether it made room or retired the
+// previous certificate.
 func TestRotateLostDeleteResponse(t *testing.T) {
 	const A, I = types.StatusTypeActive, types.StatusTypeInactive
 	for _, tt := range []struct {
@@ -212,8 +212,8 @@ func TestRotateLostDeleteResponse(t *testing.T) {
 			srv.Inject(sigcerttest.Fault{Action: iamspec.OpDelete, ApplyThenDrop: true})
 			r, err := newUploader(srv.Client()).Rotate(context.Background(),
 				sigcert.Request{UserName: "Bob", CertificateBody: sigcerttest.NewCert().PEM}, tt.policy)
-			if got := srv.Requests(iamspec.OpDelete); got != 1 {
-				t.Errorf("%d delete requests, want 1 (the lost one, confirmed by listing)", got)
+			if got := srv.Requests(iamspec.OpDelete); got != 2 {
+				t.Errorf("%d delete requests, want 2 (the lost one, and the one answered NoSuchEntity)", got)
 			}
 			if err != nil {
 				var re *sigcert.RotateError
@@ -262,5 +262,67 @@ func TestRotateUnlistedSaysSo(t *testing.T) {
 	msg := err.Error()
 	if strings.Contains(msg, "no certificates") || !strings.Contains(msg, "could not list the user's certificates") {
 		t.Errorf("message %q: Bob holds 2 certificates, which Rotate could not list", msg)
+	}
+}
+
+// An activation answered 500 and not applied, while the lists are stale (they
+// show the new certificate's status from before its latest change: Active):
+// Rotate does not take the list's word for it. It sends the activation
+// again, and retires the previous certificate only after IAM answers it; with
+// no retry left, it stops before retiring anything and says the activation
+// failed, so the user keeps an Active certificate either way.
+func TestRotateConfirmsActivationByAnswer(t *testing.T) {
+	for _, attempts := range []int{4, 1} {
+		t.Run(fmt.Sprintf("attempts=%d", attempts), func(t *testing.T) {
+			d := newDouble("Bob")
+			old := prepare(t, d, "Bob", types.StatusTypeActive)[0]
+			target := sigcerttest.NewCert(sigcerttest.WithKey(sigcerttest.ECDSAP256))
+			user := "Bob"
+			out, err := d.fake.UploadSigningCertificate(context.Background(), &iam.UploadSigningCertificateInput{UserName: &user, CertificateBody: &target.PEM})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := *out.Certificate.CertificateId
+			if _, err := d.fake.UpdateSigningCertificate(context.Background(), &iam.UpdateSigningCertificateInput{UserName: &user, CertificateId: &id, Status: types.StatusTypeInactive}); err != nil {
+				t.Fatal(err)
+			}
+			armed := false
+			d.Before = func(_ context.Context, op, _ string) error {
+				if op == iamspec.OpUpdate && !armed {
+					armed = true
+					d.fake.StaleReads(20) // every later list misses the latest write
+				}
+				return nil
+			}
+			d.Script(fault{Op: iamspec.OpUpdate, Kind: refuse, Code: "InternalFailure", Status: 500})
+			r, err := newUploader(d, sigcert.WithRetry(sigcert.Backoff{Attempts: attempts})).Rotate(context.Background(),
+				sigcert.Request{UserName: "Bob", CertificateBody: target.PEM}, sigcert.RotatePolicy{Previous: sigcert.DeactivatePrevious})
+			var ep endpoint = d
+			if attempts == 1 {
+				var re *sigcert.RotateError
+				if !errors.As(err, &re) || re.Failed.Action != sigcert.ActionActivate || len(re.Done) != 0 || !sigcert.OutcomeUnknown(err) {
+					t.Fatalf("Rotate: %v, %v; want a RotateError whose activation failed with an unknown outcome, nothing done", r, err)
+				}
+				if n := d.Calls(iamspec.OpUpdate); n != 1 {
+					t.Errorf("%d updates, want 1: no deactivation of %s", n, old)
+				}
+				if diff := cmp.Diff([]string{old + ":Active", id + ":Inactive"}, held(ep, "Bob")); diff != "" {
+					t.Errorf("Bob holds (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Rotate: %v", err)
+			}
+			if diff := cmp.Diff([]string{"activate " + id, "deactivate " + old}, actions(r.Steps)); diff != "" {
+				t.Errorf("steps (-want +got):\n%s", diff)
+			}
+			if n := d.Calls(iamspec.OpUpdate); n != 3 {
+				t.Errorf("%d updates, want 3: the activation twice, then the deactivation", n)
+			}
+			if diff := cmp.Diff([]string{old + ":Inactive", id + ":Active"}, held(ep, "Bob")); diff != "" {
+				t.Errorf("Bob holds (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
