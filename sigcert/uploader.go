@@ -2,9 +2,7 @@ package sigcert
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -58,8 +56,10 @@ type Certificate struct {
 	// parsed or the X.509 checks were skipped.
 	X509 *x509.Certificate
 	// Fingerprint is the SHA-256 of the certificate's DER in lower-case hex,
-	// or "" when X509 is nil. The same certificate in any PEM layout has the
-	// same fingerprint.
+	// or "" when there is no DER to hash (no CERTIFICATE block, or the
+	// X.509 checks were skipped on upload). A well-formed certificate that
+	// crypto/x509 cannot parse has one, with X509 nil and ParseError set.
+	// The same certificate in any PEM layout has the same fingerprint.
 	Fingerprint string
 	// ParseError says why a listed certificate's body did not parse, or
 	// why crypto/x509 could not parse a certificate Upload sent (see
@@ -106,6 +106,5 @@ func Fingerprint(cert *x509.Certificate) string {
 	if cert == nil || len(cert.Raw) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256(cert.Raw)
-	return hex.EncodeToString(sum[:])
+	return fingerprintDER(cert.Raw)
 }
