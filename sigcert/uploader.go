@@ -56,10 +56,10 @@ type Certificate struct {
 	// parsed or the X.509 checks were skipped.
 	X509 *x509.Certificate
 	// Fingerprint is the SHA-256 of the certificate's DER in lower-case hex,
-	// or "" when there is no DER to hash (no CERTIFICATE block, or the
-	// X.509 checks were skipped on upload). A well-formed certificate that
-	// crypto/x509 cannot parse has one, with X509 nil and ParseError set.
-	// The same certificate in any PEM layout has the same fingerprint.
+	// or "" when the body holds no CERTIFICATE block. It is set even when
+	// X509 is nil: for a well-formed certificate crypto/x509 cannot parse,
+	// and for one uploaded with the X.509 checks skipped. The same
+	// certificate in any PEM layout has the same fingerprint.
 	Fingerprint string
 	// ParseError says why a listed certificate's body did not parse, or
 	// why crypto/x509 could not parse a certificate Upload sent (see
