@@ -145,10 +145,12 @@ type modelCase struct {
 }
 
 func (c *modelCase) String() string {
-	return strings.Join(c.text, "; ") + "; faults: " + modelScheduleText(c.faults)
+	return strings.Join(c.text, "; ") + "; faults: " + httpScheduleText(c.faults)
 }
 
-func modelScheduleText(faults []sigcerttest.Fault) string {
+// httpScheduleText describes a schedule of sigcerttest.Faults on one line, for a
+// failed seed's log.
+func httpScheduleText(faults []sigcerttest.Fault) string {
 	if len(faults) == 0 {
 		return "none"
 	}
