@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -172,11 +171,6 @@ func newApplyCmd(e *env) *cobra.Command {
 	_ = cmd.MarkFlagFilename("manifest", "json")
 	return cmd
 }
-
-// cmRetry is the ConcurrentModification retry every command's session has
-// (awsFlags.connect): IAM's ConcurrentModification is safe to retry, and the
-// SDK does not. The Runner builds its own Uploader, so it is given again.
-var cmRetry = sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second})
 
 // fleetRetryer is the Runner's one retryer: the SDK's adaptive mode, which
 // slows every call down when IAM answers Throttling, with the attempts the
