@@ -270,6 +270,8 @@ func (out *applyOutput) add(e fleet.Entry, res fleet.Result) {
 	out.Results[res.Index] = r
 }
 
+// stepsOf is a rotation's steps as rotate and apply print them; nil for
+// none.
 func stepsOf(steps []sigcert.Step) []rotateStep {
 	var out []rotateStep
 	for _, s := range steps {
