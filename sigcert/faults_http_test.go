@@ -81,12 +81,39 @@ func faultSchedule(rng *rand.Rand, actions []string, budget int) []sigcerttest.F
 	return out
 }
 
+func scheduleString(faults []sigcerttest.Fault) string {
+	if len(faults) == 0 {
+		return "no faults"
+	}
+	parts := make([]string, len(faults))
+	for i, f := range faults {
+		what := "latency"
+		switch {
+		case f.Drop:
+			what = "Drop"
+		case f.ApplyThenDrop:
+			what = "ApplyThenDrop"
+		case f.Code != "":
+			what = f.Code
+		}
+		action := f.Action
+		if action == "" {
+			action = "any"
+		}
+		parts[i] = fmt.Sprintf("%s×%d on %s", what, f.Count, action)
+		if f.Latency > 0 {
+			parts[i] += fmt.Sprintf(" +%v", f.Latency)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
 // logSeedOnFailure says how to rerun a failed seed alone.
 func logSeedOnFailure(t *testing.T, seed uint64, faults *[]sigcerttest.Fault, setup *string) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("seed %d: %s; faults: %s\n\trerun: go test ./sigcert -run '%s$' -v",
-				seed, *setup, httpScheduleText(*faults), t.Name())
+				seed, *setup, scheduleString(*faults), t.Name())
 		}
 	})
 }

@@ -145,12 +145,10 @@ type modelCase struct {
 }
 
 func (c *modelCase) String() string {
-	return strings.Join(c.text, "; ") + "; faults: " + httpScheduleText(c.faults)
+	return strings.Join(c.text, "; ") + "; faults: " + modelScheduleText(c.faults)
 }
 
-// httpScheduleText describes a schedule of sigcerttest.Faults on one line, for a
-// failed seed's log.
-func httpScheduleText(faults []sigcerttest.Fault) string {
+func modelScheduleText(faults []sigcerttest.Fault) string {
 	if len(faults) == 0 {
 		return "none"
 	}
