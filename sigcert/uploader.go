@@ -62,8 +62,9 @@ type Certificate struct {
 	// certificate in any PEM layout has the same fingerprint.
 	Fingerprint string
 	// ParseError says why a listed certificate's body did not parse, or
-	// why crypto/x509 could not parse a certificate Upload sent (see
-	// validate.Parse); nil when it did.
+	// why crypto/x509 could not parse a certificate Upload, Ensure or
+	// Rotate sent (see validate.Parse); nil when it did, and when the
+	// X.509 checks were skipped on upload.
 	ParseError error
 }
 
