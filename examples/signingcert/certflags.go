@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -109,9 +108,9 @@ func (c *certFlags) hint(err error, src bodySource) error {
 	}
 	name := strings.TrimSpace(arg)
 	if isFile(name, src) {
-		shown := name
-		if utf8.RuneCountInString(name) > maxQuoted {
-			shown = string([]rune(name)[:maxQuoted]) + "…"
+		shown, cut := cutShort(name)
+		if cut {
+			shown += "…"
 		}
 		return fmt.Errorf("%w (did you mean --certificate-body file://%s ?)", err, oneLine(shown))
 	}
