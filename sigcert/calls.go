@@ -264,6 +264,8 @@ func (u *Uploader) ready(ctx context.Context, op string) error {
 	return nil
 }
 
+// checkUser refuses a user name IAM would refuse, as a *PreflightError;
+// "" (the caller's own user) passes.
 func checkUser(userName string) error {
 	if userName == "" {
 		return nil
@@ -274,6 +276,7 @@ func checkUser(userName string) error {
 	return nil
 }
 
+// checkIDs is checkUser, then the certificate id's pattern.
 func checkIDs(userName, certificateID string) error {
 	if err := checkUser(userName); err != nil {
 		return err
