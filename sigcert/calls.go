@@ -187,11 +187,21 @@ func (u *Uploader) uploadWith(ctx context.Context, req Request, parsed *x509.Cer
 		return nil, incompleteResponse(iamspec.OpUpload, &out.ResultMetadata, missing)
 	}
 	c.RequestID, _ = awsmiddleware.GetRequestIDMetadata(out.ResultMetadata)
-	if parsed != nil {
+	switch {
+	case parsed != nil:
 		c.X509 = parsed
 		c.Fingerprint = Fingerprint(parsed)
-	} else if der, err := storedDER(c.CertificateBody); err == nil {
-		c.Fingerprint = fingerprintDER(der)
+	case !u.s.skipX509:
+		// The checks passed but crypto/x509 could not parse the body (a
+		// negative serial, a secp256k1 key, ...): describe the answer as List
+		// describes what IAM holds, so that Ensure's and Rotate's uploads
+		// say why X509 is nil as Upload's do (Upload then puts validate's
+		// reason in ParseError, see describeSent).
+		describeStored(c)
+	default:
+		if der, err := storedDER(c.CertificateBody); err == nil {
+			c.Fingerprint = fingerprintDER(der)
+		}
 	}
 	return c, nil
 }
@@ -254,6 +264,8 @@ func (u *Uploader) ready(ctx context.Context, op string) error {
 	return nil
 }
 
+// checkUser refuses a user name IAM would refuse, as a *PreflightError;
+// "" (the caller's own user) passes.
 func checkUser(userName string) error {
 	if userName == "" {
 		return nil
@@ -264,6 +276,7 @@ func checkUser(userName string) error {
 	return nil
 }
 
+// checkIDs is checkUser, then the certificate id's pattern.
 func checkIDs(userName, certificateID string) error {
 	if err := checkUser(userName); err != nil {
 		return err

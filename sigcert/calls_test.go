@@ -2,7 +2,11 @@ package sigcert_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -53,4 +57,38 @@ func TestSetStatusAndDelete(t *testing.T) {
 			t.Errorf("second Delete: err = %v, want ErrNoSuchEntity", err)
 		}
 	})
+}
+
+// A certificate crypto/x509 cannot parse, uploaded by Ensure or Rotate, is
+// described as Upload and List describe it: X509 nil, ParseError saying why,
+// and the fingerprint of its DER.
+func TestWorkflowUploadSaysWhyGoCannotParse(t *testing.T) {
+	body, err := os.ReadFile("../validate/testdata/x509/negative-serial.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	req := sigcert.Request{UserName: "Bob", CertificateBody: string(body)}
+	ensure := func(up *sigcert.Uploader) (*sigcert.Certificate, error) { return up.Ensure(ctx, req) }
+	rotate := func(up *sigcert.Uploader) (*sigcert.Certificate, error) {
+		r, err := up.Rotate(ctx, req, sigcert.RotatePolicy{})
+		if err != nil {
+			return nil, err
+		}
+		return r.New, nil
+	}
+	for name, run := range map[string]func(*sigcert.Uploader) (*sigcert.Certificate, error){"Ensure": ensure, "Rotate": rotate} {
+		t.Run(name, func(t *testing.T) {
+			up := sigcert.NewUploader(sigcerttest.NewFake("Bob"))
+			c, err := run(up)
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, _ := pem.Decode(body)
+			sum := sha256.Sum256(block.Bytes)
+			if c.X509 != nil || c.ParseError == nil || c.Fingerprint != hex.EncodeToString(sum[:]) {
+				t.Errorf("X509 %v, ParseError %v, Fingerprint %q", c.X509, c.ParseError, c.Fingerprint)
+			}
+		})
+	}
 }

@@ -373,15 +373,3 @@ func cause(err error) string {
 	}
 	return b.String() + suffix
 }
-
-// incompleteError is the error for a success response that lacks what IAM
-// documents as required: a *ServiceError matching ErrIncompleteResponse,
-// with the operation and the response's request id.
-func incompleteError(op, requestID, what string) error {
-	return &ServiceError{
-		Operation: op,
-		Message:   "incomplete response: " + what,
-		RequestID: requestID,
-		sentinel:  ErrIncompleteResponse,
-	}
-}

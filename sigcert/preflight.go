@@ -36,10 +36,8 @@ func (u *Uploader) CheckDetail(req Request) (*validate.Parsed, error) {
 // once and parses the DER once) or, with SkipX509Checks, the private-key
 // search alone.
 func (u *Uploader) preflight(req Request) (*validate.Parsed, error) {
-	if req.UserName != "" {
-		if err := validate.UserName(req.UserName); err != nil {
-			return nil, preflightError(err)
-		}
+	if err := checkUser(req.UserName); err != nil {
+		return nil, err
 	}
 	if err := validate.CertificateBody(req.CertificateBody); err != nil {
 		return nil, preflightError(err)

@@ -8,12 +8,14 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/iamkit/signingcert/internal/iamspec"
 )
 
 // This file keeps certificate bodies and key material out of every error
 // sigcert returns. IAM echoes a malformed body in its message
-// ("Certificate <body> is malformed.", iamspec.MalformedMessage, as the
-// endpoint answers), and an endpoint may quote anything; the SDK keeps that
+// ("Certificate <body> is malformed.", iamspec.MsgMalformedCertificate, as
+// the endpoints of sigcerttest answer too), and an endpoint may quote anything; the SDK keeps that
 // message in its exception, and every link of its chain repeats it in
 // Error(). A log line or an error reporter that walks the Unwrap chain would
 // print it. So the chain is rebuilt with the message redacted: the same SDK
@@ -37,6 +39,11 @@ const (
 	// error could make cyclic.
 	maxChainDepth = 32
 )
+
+// malformedPre and malformedSuf are IAM's MalformedCertificate message
+// around the body it echoes, taken from iamspec.MsgMalformedCertificate, the
+// one text the endpoints of sigcerttest answer too.
+var malformedPre, malformedSuf, _ = strings.Cut(iamspec.MsgMalformedCertificate("\x00"), "\x00")
 
 // keyMarkers are texts that only key material or PEM content carries,
 // compared lower-cased: armour in any case, PuTTY's key files, OpenSSH's.
@@ -131,11 +138,8 @@ func (r *redactor) leaks(s string) bool {
 // long base64 runs replaced, and any other message that quotes the body or
 // holds key material withheld whole.
 func (r *redactor) message(msg string) string {
-	// IAM's MalformedCertificate message; the endpoints of sigcerttest
-	// answer the same (iamspec.MalformedMessage).
-	const pre, suf = "Certificate ", " is malformed."
-	if strings.HasPrefix(msg, pre) && strings.HasSuffix(msg, suf) && len(msg) > len(pre)+len(suf) {
-		return pre + withheldBody + suf
+	if len(msg) > len(malformedPre)+len(malformedSuf) && strings.HasPrefix(msg, malformedPre) && strings.HasSuffix(msg, malformedSuf) {
+		return iamspec.MsgMalformedCertificate(withheldBody)
 	}
 	if hasKeyMarker(msg) || r.quotesBody(msg) {
 		return withheldMessage

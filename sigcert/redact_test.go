@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 )
 
 const testBody = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQk9CU0VDUkVUS0VZTUFURVJJQUwwCgYIKoZIzj0EAwIw\nFjEUMBIGA1UEAwwLc2lnbmluZ2NlcnQwHhcNMjQwMTAxMDAwMDAwWhcNMjUwMTAx\n-----END CERTIFICATE-----\n"
@@ -106,7 +108,9 @@ func (e opaqueAPIError) ErrorFault() smithy.ErrorFault { return smithy.FaultClie
 // An incomplete response is a *ServiceError with the operation and the
 // request id, matching ErrIncompleteResponse and no IAM code.
 func TestIncompleteErrorIsAServiceError(t *testing.T) {
-	err := incompleteError("UploadSigningCertificate", "req-7", "certificate lacks [CertificateId]")
+	var md middleware.Metadata
+	awsmiddleware.SetRequestIDMetadata(&md, "req-7")
+	var err error = incompleteResponse("UploadSigningCertificate", &md, "certificate lacks [CertificateId]")
 	var se *ServiceError
 	if !errors.As(err, &se) || se.Operation != "UploadSigningCertificate" || se.RequestID != "req-7" || se.Code != "" {
 		t.Fatalf("err = %#v", err)

@@ -2,9 +2,7 @@ package sigcert
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -58,12 +56,15 @@ type Certificate struct {
 	// parsed or the X.509 checks were skipped.
 	X509 *x509.Certificate
 	// Fingerprint is the SHA-256 of the certificate's DER in lower-case hex,
-	// or "" when X509 is nil. The same certificate in any PEM layout has the
-	// same fingerprint.
+	// or "" when the body holds no CERTIFICATE block. It is set even when
+	// X509 is nil: for a well-formed certificate crypto/x509 cannot parse,
+	// and for one uploaded with the X.509 checks skipped. The same
+	// certificate in any PEM layout has the same fingerprint.
 	Fingerprint string
 	// ParseError says why a listed certificate's body did not parse, or
-	// why crypto/x509 could not parse a certificate Upload sent (see
-	// validate.Parse); nil when it did.
+	// why crypto/x509 could not parse a certificate Upload, Ensure or
+	// Rotate sent (see validate.Parse); nil when it did, and when the
+	// X.509 checks were skipped on upload.
 	ParseError error
 }
 
@@ -106,6 +107,5 @@ func Fingerprint(cert *x509.Certificate) string {
 	if cert == nil || len(cert.Raw) == 0 {
 		return ""
 	}
-	sum := sha256.Sum256(cert.Raw)
-	return hex.EncodeToString(sum[:])
+	return fingerprintDER(cert.Raw)
 }

@@ -177,7 +177,8 @@ func extensions(f asn1.RawValue) error {
 			return err
 		}
 		if v.Class == asn1.ClassUniversal && v.Tag == asn1.TagBoolean {
-			if v, in, err = derNext(in, "extnValue"); err != nil {
+			// What follows extnValue is let be, as Go does (see derWindow).
+			if v, _, err = derNext(in, "extnValue"); err != nil {
 				return err
 			}
 		}

@@ -154,6 +154,11 @@ type session struct {
 	up     *sigcert.Uploader
 }
 
+// cmRetry is the ConcurrentModification retry of every Uploader the CLI
+// builds (connect's, and apply's Runner's): IAM's ConcurrentModification is
+// safe to retry, and the SDK does not.
+var cmRetry = sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second})
+
 // connect loads the configuration and builds the session.
 func (a *awsFlags) connect(ctx context.Context, e *env, opts ...sigcert.Option) (*session, error) {
 	cfg, err := a.loadConfig(ctx, e)
@@ -161,10 +166,7 @@ func (a *awsFlags) connect(ctx context.Context, e *env, opts ...sigcert.Option) 
 		return nil, err
 	}
 	cl := a.client(cfg)
-	// IAM's ConcurrentModification is safe to retry, and the SDK does not.
-	opts = append(append([]sigcert.Option{
-		sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second}),
-	}, workflowRetry(cfg.RetryMaxAttempts)...), opts...)
+	opts = append(append([]sigcert.Option{cmRetry}, workflowRetry(cfg.RetryMaxAttempts)...), opts...)
 	return &session{client: cl, up: sigcert.NewUploader(cl, opts...)}, nil
 }
 

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -44,14 +44,39 @@ func (c *certFlags) check(cmd *cobra.Command) error {
 	return checkUser(c.user.set, c.user.name)
 }
 
-// request loads the body and returns the request to send, for the user
-// named (or "" for the caller).
-func (c *certFlags) request(e *env, user string) (sigcert.Request, error) {
+// checked loads the body and runs the pre-flight checks on the request for
+// the user named (or "" for the caller), before any configuration is loaded
+// or request sent: a refusal costs no call. It returns the certificate the
+// checks parsed (nil with --skip-x509-checks).
+func (c *certFlags) checked(e *env) (sigcert.Request, *x509.Certificate, error) {
 	body, err := loadBody(c.body, e.bodySource())
 	if err != nil {
-		return sigcert.Request{}, err
+		return sigcert.Request{}, nil, err
 	}
-	return sigcert.Request{UserName: user, CertificateBody: body}, nil
+	req := sigcert.Request{UserName: c.user.name, CertificateBody: body}
+	parsed, err := sigcert.NewUploader(nil, c.options(e)...).Check(req)
+	if err != nil {
+		return req, nil, c.hint(err, e.bodySource())
+	}
+	return req, parsed, nil
+}
+
+// connect is what upload, ensure and rotate do before their one call: check
+// the body (see checked), connect, and find the user to name.
+func (c *certFlags) connect(cmd *cobra.Command, e *env, a *awsFlags) (*session, sigcert.Request, error) {
+	req, _, err := c.checked(e)
+	if err != nil {
+		return nil, req, err
+	}
+	ctx := cmd.Context()
+	s, err := a.connect(ctx, e, c.options(e)...)
+	if err != nil {
+		return nil, req, a.explain(err)
+	}
+	if req.UserName, err = s.user(ctx, e, cmd, &c.user); err != nil {
+		return nil, req, a.explain(err)
+	}
+	return s, req, nil
 }
 
 func (c *certFlags) options(e *env) []sigcert.Option {
@@ -83,9 +108,9 @@ func (c *certFlags) hint(err error, src bodySource) error {
 	}
 	name := strings.TrimSpace(arg)
 	if isFile(name, src) {
-		shown := name
-		if utf8.RuneCountInString(name) > maxQuoted {
-			shown = string([]rune(name)[:maxQuoted]) + "…"
+		shown, cut := cutShort(name)
+		if cut {
+			shown += "…"
 		}
 		return fmt.Errorf("%w (did you mean --certificate-body file://%s ?)", err, oneLine(shown))
 	}

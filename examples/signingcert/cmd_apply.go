@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -173,11 +172,6 @@ func newApplyCmd(e *env) *cobra.Command {
 	return cmd
 }
 
-// cmRetry is the ConcurrentModification retry every command's session has
-// (awsFlags.connect): IAM's ConcurrentModification is safe to retry, and the
-// SDK does not. The Runner builds its own Uploader, so it is given again.
-var cmRetry = sigcert.WithConcurrentModificationRetry(sigcert.Backoff{Attempts: 4, Base: 100 * time.Millisecond, Max: 2 * time.Second})
-
 // fleetRetryer is the Runner's one retryer: the SDK's adaptive mode, which
 // slows every call down when IAM answers Throttling, with the attempts the
 // configuration asks for (AWS_MAX_ATTEMPTS, the profile's max_attempts) as
@@ -276,6 +270,8 @@ func (out *applyOutput) add(e fleet.Entry, res fleet.Result) {
 	out.Results[res.Index] = r
 }
 
+// stepsOf is a rotation's steps as rotate and apply print them; nil for
+// none.
 func stepsOf(steps []sigcert.Step) []rotateStep {
 	var out []rotateStep
 	for _, s := range steps {

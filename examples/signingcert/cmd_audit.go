@@ -59,10 +59,8 @@ func newAuditCmd(e *env) *cobra.Command {
 		if err := prepare(cmd, &a, &o); err != nil {
 			return err
 		}
-		for _, u := range users {
-			if err := checkUser(true, u); err != nil {
-				return err
-			}
+		if err := checkUsers(users); err != nil {
+			return err
 		}
 		window, err := parseWindow(within)
 		if err != nil {

@@ -23,16 +23,11 @@ func newDeleteCmd(e *env) *cobra.Command {
 		if err := prepare(cmd, &a, &o, &f); err != nil {
 			return err
 		}
-		ctx := cmd.Context()
-		s, err := a.connect(ctx, e)
+		s, user, err := f.connect(cmd, e, &a)
 		if err != nil {
-			return a.explain(err)
+			return err
 		}
-		user, err := s.user(ctx, e, cmd, &f.user)
-		if err != nil {
-			return a.explain(err)
-		}
-		if err := s.up.Delete(ctx, user, f.id); err != nil {
+		if err := s.up.Delete(cmd.Context(), user, f.id); err != nil {
 			return a.explain(err)
 		}
 		if o.output == outTable {

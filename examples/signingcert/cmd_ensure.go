@@ -1,10 +1,6 @@
 package main
 
-import (
-	"github.com/spf13/cobra"
-
-	"github.com/iamkit/signingcert/sigcert"
-)
+import "github.com/spf13/cobra"
 
 func init() { addCommand(newEnsureCmd) }
 
@@ -24,22 +20,11 @@ func newEnsureCmd(e *env) *cobra.Command {
 		if err := prepare(cmd, &a, &o, &c); err != nil {
 			return err
 		}
-		ctx := cmd.Context()
-		req, err := c.request(e, c.user.name)
+		s, req, err := c.connect(cmd, e, &a)
 		if err != nil {
 			return err
 		}
-		if _, err := sigcert.NewUploader(nil, c.options(e)...).Check(req); err != nil {
-			return c.hint(err, e.bodySource())
-		}
-		s, err := a.connect(ctx, e, c.options(e)...)
-		if err != nil {
-			return a.explain(err)
-		}
-		if req.UserName, err = s.user(ctx, e, cmd, &c.user); err != nil {
-			return a.explain(err)
-		}
-		cert, err := s.up.Ensure(ctx, req)
+		cert, err := s.up.Ensure(cmd.Context(), req)
 		if err != nil {
 			return a.explain(c.hint(err, e.bodySource()))
 		}

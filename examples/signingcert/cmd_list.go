@@ -27,10 +27,8 @@ func newListCmd(e *env) *cobra.Command {
 		if err := prepare(cmd, &a, &o); err != nil {
 			return err
 		}
-		for _, u := range users {
-			if err := checkUser(true, u); err != nil {
-				return err
-			}
+		if err := checkUsers(users); err != nil {
+			return err
 		}
 		ctx := cmd.Context()
 		s, err := a.connect(ctx, e, sigcert.WithClock(e.now))

@@ -38,22 +38,11 @@ func newRotateCmd(e *env) *cobra.Command {
 			return usagef("--previous must be keep, deactivate or delete, not %s", quoteShort(previous))
 		}
 		policy.Previous = p
-		ctx := cmd.Context()
-		req, err := c.request(e, c.user.name)
+		s, req, err := c.connect(cmd, e, &a)
 		if err != nil {
 			return err
 		}
-		if _, err := sigcert.NewUploader(nil, c.options(e)...).Check(req); err != nil {
-			return c.hint(err, e.bodySource())
-		}
-		s, err := a.connect(ctx, e, c.options(e)...)
-		if err != nil {
-			return a.explain(err)
-		}
-		if req.UserName, err = s.user(ctx, e, cmd, &c.user); err != nil {
-			return a.explain(err)
-		}
-		r, err := s.up.Rotate(ctx, req, policy)
+		r, err := s.up.Rotate(cmd.Context(), req, policy)
 		if err != nil {
 			return a.explain(c.hint(err, e.bodySource()))
 		}

@@ -34,6 +34,21 @@ func (f *idFlags) check(cmd *cobra.Command) error {
 	return checkUser(f.user.set, f.user.name)
 }
 
+// connect is what delete, activate and deactivate do before their one
+// call: connect, and find the user to name.
+func (f *idFlags) connect(cmd *cobra.Command, e *env, a *awsFlags) (*session, string, error) {
+	ctx := cmd.Context()
+	s, err := a.connect(ctx, e)
+	if err != nil {
+		return nil, "", a.explain(err)
+	}
+	user, err := s.user(ctx, e, cmd, &f.user)
+	if err != nil {
+		return nil, "", a.explain(err)
+	}
+	return s, user, nil
+}
+
 func newStatusCmd(e *env, name, short string, status types.StatusType) *cobra.Command {
 	var (
 		a awsFlags
@@ -49,16 +64,11 @@ func newStatusCmd(e *env, name, short string, status types.StatusType) *cobra.Co
 		if err := prepare(cmd, &a, &o, &f); err != nil {
 			return err
 		}
-		ctx := cmd.Context()
-		s, err := a.connect(ctx, e)
+		s, user, err := f.connect(cmd, e, &a)
 		if err != nil {
-			return a.explain(err)
+			return err
 		}
-		user, err := s.user(ctx, e, cmd, &f.user)
-		if err != nil {
-			return a.explain(err)
-		}
-		if err := s.up.SetStatus(ctx, user, f.id, status); err != nil {
+		if err := s.up.SetStatus(cmd.Context(), user, f.id, status); err != nil {
 			return a.explain(err)
 		}
 		if o.output == outTable {

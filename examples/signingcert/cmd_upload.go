@@ -29,39 +29,23 @@ func newUploadCmd(e *env) *cobra.Command {
 		if err := prepare(cmd, &a, &o, &c); err != nil {
 			return err
 		}
-		ctx := cmd.Context()
 		if dry {
-			req, err := c.request(e, c.user.name)
+			// No configuration is loaded and no client built: a dry run
+			// cannot send anything.
+			req, parsed, err := c.checked(e)
 			if err != nil {
 				return err
 			}
 			if !c.user.set {
 				fmt.Fprintln(e.stderr, "signingcert upload: --user-name omitted: IAM would act on the user whose credentials sign the requests")
 			}
-			// No configuration is loaded and no client built: a dry run
-			// cannot send anything.
-			parsed, err := sigcert.NewUploader(nil, c.options(e)...).Check(req)
-			if err != nil {
-				return c.hint(err, e.bodySource())
-			}
 			return writeDryRun(e.stdout, &o, req.UserName, parsed)
 		}
-		// The body is read before anything is sent: a refusal costs no call.
-		req, err := c.request(e, c.user.name)
+		s, req, err := c.connect(cmd, e, &a)
 		if err != nil {
 			return err
 		}
-		if _, err := sigcert.NewUploader(nil, c.options(e)...).Check(req); err != nil {
-			return c.hint(err, e.bodySource())
-		}
-		s, err := a.connect(ctx, e, c.options(e)...)
-		if err != nil {
-			return a.explain(err)
-		}
-		if req.UserName, err = s.user(ctx, e, cmd, &c.user); err != nil {
-			return a.explain(err)
-		}
-		cert, err := s.up.Upload(ctx, req)
+		cert, err := s.up.Upload(cmd.Context(), req)
 		if err != nil {
 			return a.explain(c.hint(err, e.bodySource()))
 		}

@@ -126,12 +126,20 @@ func TestE2EUserNameIsNeverSplit(t *testing.T) {
 
 // silentListener accepts connections and never answers.
 func silentListener(t *testing.T) string {
+	u, _ := silentListenerDialled(t)
+	return u
+}
+
+// silentListenerDialled is silentListener, with a channel closed when the
+// first connection arrives: proof that the program under test has started
+// (its signal handling included) and is now waiting on the answer.
+func silentListenerDialled(t *testing.T) (string, <-chan struct{}) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
+	done, dialled := make(chan struct{}), make(chan struct{})
 	go func() {
 		var conns []net.Conn
 		defer func() {
@@ -144,6 +152,9 @@ func silentListener(t *testing.T) string {
 			if err != nil {
 				return
 			}
+			if conns == nil {
+				close(dialled)
+			}
 			conns = append(conns, c)
 			select {
 			case <-done:
@@ -153,7 +164,7 @@ func silentListener(t *testing.T) string {
 		}
 	}()
 	t.Cleanup(func() { close(done); ln.Close() })
-	return "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), dialled
 }
 
 func TestE2ESilentEndpointEndsByReadTimeout(t *testing.T) {

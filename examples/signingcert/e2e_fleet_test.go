@@ -836,7 +836,13 @@ func TestE2EApplyCtrlCReportsWhatWasNotRun(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the first entry waits on the server
+	// The first entry's request reaches the server, which holds it.
+	for deadline := time.Now().Add(10 * time.Second); h.srv.Requests("") == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no request reached the server")
+		}
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	_ = cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {

@@ -81,11 +81,7 @@ const maxQuoted = 16
 // message, Go-quoted so that every character is visible, with "…" when it
 // was cut.
 func quoteShort(s string) string {
-	cut := false
-	if utf8.RuneCountInString(s) > maxQuoted {
-		r := []rune(s)
-		s, cut = string(r[:maxQuoted]), true
-	}
+	s, cut := cutShort(s)
 	q := strconv.Quote(s)
 	for _, r := range s {
 		if isBidi(r) {
@@ -97,6 +93,15 @@ func quoteShort(s string) string {
 		q += "…"
 	}
 	return q
+}
+
+// cutShort returns the first maxQuoted characters of s, and whether that
+// cut anything.
+func cutShort(s string) (string, bool) {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return s, false
+	}
+	return string([]rune(s)[:maxQuoted]), true
 }
 
 // printable is a name (a file, a path as written) for a message: as it is

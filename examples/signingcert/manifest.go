@@ -16,11 +16,11 @@ import (
 )
 
 // Limits on what loadManifest reads: a manifest of 10,000 entries is about a
-// megabyte, and a certificate file much over IAM's 16384 characters is the
-// wrong file.
+// megabyte, and a certificate file is held to the limit of a
+// --certificate-body file (maxBodyFile).
 const (
 	maxManifestBytes  = 16 << 20
-	maxManifestCert   = 64 << 10
+	maxManifestCert   = maxBodyFile
 	manifestWholeFile = -1
 )
 

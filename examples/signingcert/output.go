@@ -249,10 +249,7 @@ func writeList(w io.Writer, o *outFlags, certs []*sigcert.Certificate) error {
 
 // writeRotation prints a completed rotation.
 func writeRotation(w io.Writer, o *outFlags, r *sigcert.Rotation) error {
-	out := rotateOutput{Certificate: toAWS(r.New), Steps: []rotateStep{}, Certificates: []awsCertificate{}}
-	for _, s := range r.Steps {
-		out.Steps = append(out.Steps, rotateStep{Action: string(s.Action), CertificateID: s.CertificateID, Why: s.Why})
-	}
+	out := rotateOutput{Certificate: toAWS(r.New), Steps: append([]rotateStep{}, stepsOf(r.Steps)...), Certificates: []awsCertificate{}}
 	for _, c := range r.Certificates {
 		out.Certificates = append(out.Certificates, toAWS(c))
 	}

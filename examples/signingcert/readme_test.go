@@ -85,14 +85,19 @@ func TestREADMEUsageProgramHandlesEveryErrorClass(t *testing.T) {
 	run("transport", 4, "no answer from IAM for UploadSigningCertificate, outcome unknown", start("http://127.0.0.1:1", key, "Carol", c))
 
 	// The context: Ctrl-C while IAM does not answer.
-	silent := silentListener(t)
+	silent, dialled := silentListenerDialled(t)
 	cmd := start(silent, key, "Carol", c)
 	var out strings.Builder
 	cmd.Stdout = &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-dialled: // the request is in flight
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the program never dialled the endpoint")
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
 	if cmd.ProcessState.ExitCode() != 4 || !strings.Contains(out.String(), "stopped by the context, outcome unknown") {

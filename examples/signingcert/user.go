@@ -45,6 +45,17 @@ func checkUser(given bool, name string) error {
 	return nil
 }
 
+// checkUsers is checkUser for each --user-name of a command that takes
+// several.
+func checkUsers(names []string) error {
+	for _, n := range names {
+		if err := checkUser(true, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // callerGetter is the part of *iam.Client that finds the caller's own user.
 // GetUser is not in sigcert.API, which covers the certificate operations
 // only; a local endpoint without it is handled (see caller).

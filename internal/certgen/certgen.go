@@ -127,17 +127,29 @@ func New(opts Options) *Cert {
 func Valid() *Cert { return New(Options{}) }
 
 // Expired returns a self-signed RSA-2048 certificate whose validity ended
-// a day ago.
+// a day ago (ExpiredWindow).
 func Expired() *Cert {
-	now := time.Now()
-	return New(Options{NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.Add(-24 * time.Hour)})
+	nb, na := ExpiredWindow(time.Now())
+	return New(Options{NotBefore: nb, NotAfter: na})
 }
 
 // NotYetValid returns a self-signed RSA-2048 certificate whose validity
-// starts a day from now.
+// starts a day from now (NotYetValidWindow).
 func NotYetValid() *Cert {
-	now := time.Now()
-	return New(Options{NotBefore: now.Add(24 * time.Hour), NotAfter: now.AddDate(1, 0, 0)})
+	nb, na := NotYetValidWindow(time.Now())
+	return New(Options{NotBefore: nb, NotAfter: na})
+}
+
+// ExpiredWindow is the validity window of an expired certificate: a year
+// that ended a day before now, far enough for any clock skew allowed.
+func ExpiredWindow(now time.Time) (notBefore, notAfter time.Time) {
+	return now.AddDate(-1, 0, 0), now.Add(-24 * time.Hour)
+}
+
+// NotYetValidWindow is the validity window of a certificate not yet valid:
+// a year that starts a day after now.
+func NotYetValidWindow(now time.Time) (notBefore, notAfter time.Time) {
+	return now.Add(24 * time.Hour), now.AddDate(1, 0, 0)
 }
 
 // CRLF returns the certificate's PEM with CRLF line endings.

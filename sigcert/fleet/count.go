@@ -77,10 +77,7 @@ func withScope(ctx context.Context, run *counters, entry *entryTally) context.Co
 	return context.WithValue(ctx, countersKey{}, scope{run: run, entry: entry})
 }
 
-func countersFrom(ctx context.Context) *counters {
-	s, _ := ctx.Value(countersKey{}).(scope)
-	return s.run
-}
+func countersFrom(ctx context.Context) *counters { return scopeFrom(ctx).run }
 
 func scopeFrom(ctx context.Context) scope {
 	s, _ := ctx.Value(countersKey{}).(scope)

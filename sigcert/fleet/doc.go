@@ -48,9 +48,10 @@
 // token per HTTP attempt, retries included, so a run takes its calls ÷
 // Rate. Its bucket starts empty, so the account's own burst is left as
 // room for requests that reach IAM less evenly than they left: with a full
-// bucket at the start, the rotation of 1,000 users below (at 4 calls a
-// user) was throttled 4 or 5 times in each of 3 runs and took 1.38x to 1.50x its floor. RateLimit
-// gives the same limiter to any client or Uploader.
+// bucket at the start, the rotation of 1,000 users below (measured when
+// Rotate still made 4 calls a user) was throttled 4 or 5 times in each of 3
+// runs and took 1.38x to 1.50x its floor. RateLimit gives the same limiter
+// to any client or Uploader.
 //
 // A Runner also sets one adaptive retryer (the SDK's retry.NewAdaptiveMode)
 // on every call: it retries throttled attempts and slows every goroutine
@@ -112,8 +113,7 @@
 //	Results kept, 10,000      +60.5 MiB (6.3 KB a user) +81.5 – 97.2 MiB       29.5 → 107.4 MiB, 32.1 → 126.9 MiB
 //
 // (2 runs each; RSS "a → b": after building the entries, then after the
-// run.) With
-// Deliver the run keeps nothing: the live heap after it is where it
+// run.) With Deliver the run keeps nothing: the live heap after it is where it
 // started, at 1,000 users and at 10,000 alike. Its peak grows with the
 // entries only as garbage the collector lets accumulate in proportion to
 // the live heap (GOGC), not with what the run holds. A kept Result holds

@@ -222,21 +222,27 @@ func listInput(p url.Values) (iammodel.ListInput, *iammodel.Error) {
 		UserName: param(p, iamspec.FieldUserName),
 		Marker:   param(p, iamspec.FieldMarker),
 	}
-	if s := param(p, iamspec.FieldMaxItems); s != nil {
-		// Out-of-range numbers come back clamped, and the model refuses them
-		// with its range message.
-		// IAM's answer to a MaxItems that is not a number was not found
-		// (no SDK or CLI sends one); the answer is a ValidationError
-		// quoting the value, shaped as IAM's other ValidationErrors, the
-		// same as ListUsers gives (awsquery_users.go).
-		n, err := strconv.Atoi(*s)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return in, &iammodel.Error{Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidationValue(iamspec.FieldMaxItems, *s, "Member must be an integer")}
-		}
-		in.MaxItems = &n
+	var err *iammodel.Error
+	in.MaxItems, err = maxItemsParam(p)
+	return in, err
+}
+
+// maxItemsParam reads MaxItems, of ListSigningCertificates and ListUsers
+// alike. Out-of-range numbers come back clamped, and the model refuses them
+// with its range message. IAM's answer to a MaxItems that is not a number
+// was not found (no SDK or CLI sends one); the answer is a ValidationError
+// quoting the value, shaped as IAM's other ValidationErrors.
+func maxItemsParam(p url.Values) (*int, *iammodel.Error) {
+	s := param(p, iamspec.FieldMaxItems)
+	if s == nil {
+		return nil, nil
 	}
-	return in, nil
+	n, err := strconv.Atoi(*s)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, &iammodel.Error{Code: iamspec.CodeValidationError,
+			Message: iamspec.MsgValidationValue(iamspec.FieldMaxItems, *s, "Member must be an integer")}
+	}
+	return &n, nil
 }
 
 func updateInput(p url.Values) iammodel.UpdateInput {

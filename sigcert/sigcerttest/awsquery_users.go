@@ -1,7 +1,6 @@
 package sigcerttest
 
 import (
-	"errors"
 	"net/url"
 	"strconv"
 
@@ -31,18 +30,9 @@ func deleteUserInput(p url.Values) iammodel.DeleteUserInput {
 
 func listUsersInput(p url.Values) (iammodel.ListUsersInput, *iammodel.Error) {
 	in := iammodel.ListUsersInput{Marker: param(p, iamspec.FieldMarker)}
-	if s := param(p, iamspec.FieldMaxItems); s != nil {
-		// Out-of-range numbers come back clamped, and the model refuses them
-		// with its range message. IAM's answer to a MaxItems that is not a
-		// number was not found; see listInput.
-		n, err := strconv.Atoi(*s)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return in, &iammodel.Error{Code: iamspec.CodeValidationError,
-				Message: iamspec.MsgValidationValue(iamspec.FieldMaxItems, *s, "Member must be an integer")}
-		}
-		in.MaxItems = &n
-	}
-	return in, nil
+	var err *iammodel.Error
+	in.MaxItems, err = maxItemsParam(p)
+	return in, err
 }
 
 func (d *xmlDoc) user(name string, u iammodel.User) {

@@ -157,8 +157,7 @@ func NewCert(opts ...CertOption) Cert {
 // refuses before sending. Its window replaces any WithValidity. It panics as
 // NewCert does.
 func ExpiredCert(opts ...CertOption) Cert {
-	now := time.Now()
-	return NewCert(append(opts, WithValidity(now.AddDate(-1, 0, 0), now.Add(-24*time.Hour)))...)
+	return NewCert(append(opts, WithValidity(certgen.ExpiredWindow(time.Now())))...)
 }
 
 // NotYetValidCert returns a certificate whose validity starts a day from now:
@@ -166,8 +165,7 @@ func ExpiredCert(opts ...CertOption) Cert {
 // slightly in its future. Its window replaces any WithValidity. It panics as
 // NewCert does.
 func NotYetValidCert(opts ...CertOption) Cert {
-	now := time.Now()
-	return NewCert(append(opts, WithValidity(now.Add(24*time.Hour), now.AddDate(1, 0, 0)))...)
+	return NewCert(append(opts, WithValidity(certgen.NotYetValidWindow(time.Now())))...)
 }
 
 func fromCertgen(c *certgen.Cert) Cert {
