@@ -335,7 +335,13 @@ func listUsers(ctx context.Context, l UserLister) ([]string, error) {
 		o.StopOnDuplicateToken = true // a repeated marker would loop forever
 	})
 	var names []string
-	for p.HasMorePages() {
+	for pages := 0; p.HasMorePages(); pages++ {
+		if pages == maxUserPages || len(names) > maxAccountUsers {
+			// No account can answer so: refuse it rather than grow without
+			// end, as sigcert's List does for one user's certificates.
+			return nil, fmt.Errorf("fleet: listing the account's users: %w: more than %d pages or %d users, beyond IAM's quota of %d users an account",
+				sigcert.ErrIncompleteResponse, maxUserPages, maxAccountUsers, iamUsersQuota)
+		}
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("fleet: listing the account's users: %w", err)
@@ -349,6 +355,16 @@ func listUsers(ctx context.Context, l UserLister) ([]string, error) {
 	sort.SliceStable(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
 	return names, nil
 }
+
+// Bounds on the account's user list. IAM allows 5,000 users an account (IAM
+// quotas page, "IAM users per AWS account"), which ListUsers gives in pages
+// of 100 by default (API reference, MaxItems). An answer far beyond that is
+// refused.
+const (
+	iamUsersQuota   = 5000
+	maxAccountUsers = 2 * iamUsersQuota
+	maxUserPages    = 1000
+)
 
 func uniqueFold(names []string) []string {
 	seen := map[string]bool{}

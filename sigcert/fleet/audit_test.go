@@ -266,3 +266,22 @@ func TestAuditJSONNamesAreStable(t *testing.T) {
 		t.Error("an empty audit is flagged")
 	}
 }
+
+// endlessUsers answers every ListUsers page with one new user and a fresh
+// marker, as no account can: the audit must refuse it, not grow forever.
+type endlessUsers struct{ calls *int }
+
+func (e endlessUsers) ListUsers(_ context.Context, in *iam.ListUsersInput, _ ...func(*iam.Options)) (*iam.ListUsersOutput, error) {
+	*e.calls++
+	n := fmt.Sprint(*e.calls)
+	return &iam.ListUsersOutput{Users: []types.User{{UserName: &n}}, IsTruncated: true, Marker: &n}, nil
+}
+
+func TestAuditRefusesAnEndlessUserList(t *testing.T) {
+	calls := 0
+	aud := &fleet.Auditor{Uploader: sigcert.NewUploader(sigcerttest.NewFake()), Users: endlessUsers{&calls}}
+	_, err := aud.Audit(context.Background())
+	if !errors.Is(err, sigcert.ErrIncompleteResponse) || calls > 1000 {
+		t.Errorf("err = %v after %d pages, want ErrIncompleteResponse within 1000", err, calls)
+	}
+}
