@@ -78,7 +78,12 @@
 // uncertain before it is reported at once, after one more list with no wait
 // finds the user does not hold it (another user does). Waits end the moment
 // the context does, and the error then matches both the failure and the
-// context's error. [TestPropagationWaitFindsAnAppliedUpload,
+// context's error. The wait is what a failure that persists costs in time:
+// each unknown outcome of an upload can take one window before the next
+// attempt, so Ensure facing, say, ConcurrentModification on every upload
+// reports after about A windows (some 40 s by default). A shorter
+// WithPropagationWait trades that time against the chance of reporting an
+// upload IAM applied. [TestPropagationWaitFindsAnAppliedUpload,
 // TestPropagationWaitIsBounded, TestDuplicateOnFirstUploadReportedAtOnce,
 // TestDuplicateAfterLostUploadIsResolvedByWaiting, TestPropagationWaitHonoursContext]
 //
