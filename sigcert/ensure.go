@@ -44,14 +44,10 @@ import (
 // the caller's own user and serialises with other such calls only, not with
 // calls that name that user.
 func (u *Uploader) Ensure(ctx context.Context, req Request) (*Certificate, error) {
-	if err := u.ready(ctx, "Ensure"); err != nil {
-		return nil, err
-	}
-	parsed, err := u.Check(req)
+	r, parsed, err := u.begin(ctx, "Ensure", "Ensure", req)
 	if err != nil {
 		return nil, err
 	}
-	r := u.newRun(ctx, "Ensure", req.UserName)
 	unlock, err := r.lock()
 	if err != nil {
 		return nil, err

@@ -63,14 +63,10 @@ const (
 // the certificate, else one upload. It runs Ensure's pre-flight and its
 // first list (with the same retry budget), and sends no write.
 func (u *Uploader) PlanEnsure(ctx context.Context, req Request) (*Plan, error) {
-	if err := u.ready(ctx, "PlanEnsure"); err != nil {
-		return nil, err
-	}
-	parsed, err := u.Check(req)
+	r, parsed, err := u.begin(ctx, "PlanEnsure", "Ensure", req)
 	if err != nil {
 		return nil, err
 	}
-	r := u.newRun(ctx, "Ensure", req.UserName)
 	held, err := r.look()
 	if err != nil {
 		return nil, err
@@ -85,14 +81,10 @@ func (u *Uploader) PlanEnsure(ctx context.Context, req Request) (*Plan, error) {
 // (a user at the quota whom the policy does not allow to make room), the
 // error is the *RotateError Rotate would return.
 func (u *Uploader) PlanRotate(ctx context.Context, req Request, policy RotatePolicy) (*Plan, error) {
-	if err := u.ready(ctx, "PlanRotate"); err != nil {
-		return nil, err
-	}
-	parsed, err := u.Check(req)
+	r, parsed, err := u.begin(ctx, "PlanRotate", "Rotate", req)
 	if err != nil {
 		return nil, err
 	}
-	r := u.newRun(ctx, "Rotate", req.UserName)
 	held, err := r.look()
 	if err != nil {
 		return nil, &RotateError{UserName: req.UserName, Err: err}

@@ -126,14 +126,10 @@ type Rotation struct {
 // most A uploads, A+3 writes (7), each one HTTP request, and 8A+26 list
 // calls (58), each at most 3 HTTP requests. Locking is as for Ensure.
 func (u *Uploader) Rotate(ctx context.Context, req Request, policy RotatePolicy) (*Rotation, error) {
-	if err := u.ready(ctx, "Rotate"); err != nil {
-		return nil, err
-	}
-	parsed, err := u.Check(req)
+	r, parsed, err := u.begin(ctx, "Rotate", "Rotate", req)
 	if err != nil {
 		return nil, err
 	}
-	r := u.newRun(ctx, "Rotate", req.UserName)
 	unlock, err := r.lock()
 	if err != nil {
 		return nil, &RotateError{UserName: req.UserName, Err: err}

@@ -2,6 +2,7 @@ package sigcert
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
@@ -127,6 +128,21 @@ type run struct {
 	retry      Backoff
 	retries    int // retries left in the call's budget
 	used       int // retries spent, for the backoff's growth
+}
+
+// begin opens a workflow call: it checks the Uploader and ctx (naming
+// caller, the method called), runs the pre-flight on req, and returns the
+// run of op (Ensure or Rotate, whose decisions a plan makes too) with the
+// parsed certificate (nil when crypto/x509 could not parse it).
+func (u *Uploader) begin(ctx context.Context, caller, op string, req Request) (*run, *x509.Certificate, error) {
+	if err := u.ready(ctx, caller); err != nil {
+		return nil, nil, err
+	}
+	parsed, err := u.Check(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u.newRun(ctx, op, req.UserName), parsed, nil
 }
 
 func (u *Uploader) newRun(ctx context.Context, op, user string) *run {
