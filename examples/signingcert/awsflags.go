@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -56,8 +57,19 @@ func (a *awsFlags) check() error {
 	if a.readTimeout < 0 {
 		return usagef("--cli-read-timeout must be 0 (none) or a number of seconds, not %d", a.readTimeout)
 	}
+	// More seconds than a time.Duration holds would wrap round to a
+	// negative timeout, under which every connection times out at once.
+	if a.connectTimeout > maxTimeout {
+		return usagef("--cli-connect-timeout must be at most %d seconds (0 for none), not %d", maxTimeout, a.connectTimeout)
+	}
+	if a.readTimeout > maxTimeout {
+		return usagef("--cli-read-timeout must be at most %d seconds (0 for none), not %d", maxTimeout, a.readTimeout)
+	}
 	return nil
 }
+
+// maxTimeout is the most seconds a time.Duration holds (about 292 years).
+const maxTimeout = int(math.MaxInt64 / int64(time.Second))
 
 // timeoutError is a connection that took longer than --cli-connect-timeout,
 // or an answer that stopped for longer than --cli-read-timeout.

@@ -218,6 +218,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "-user-name=Bob"}, "signingcert list: Usage: unknown flag: -user-name (flags take two dashes: --user-name;"},
 		{[]string{"list", "--query", "Certificates[", "--endpoint-url", "http://127.0.0.1:1"}, "signingcert list: Usage: --query: bad JMESPath expression"},
 		{[]string{"list", "--cli-read-timeout", "-1"}, "signingcert list: Usage: --cli-read-timeout must be 0 (none) or a number of seconds"},
+		// Seconds beyond what a time.Duration holds wrapped round to a
+		// negative timeout: every connection "timed out" at once.
+		{[]string{"list", "--cli-connect-timeout", "9223372037"}, "signingcert list: Usage: --cli-connect-timeout must be at most 9223372036"},
+		{[]string{"list", "--cli-read-timeout", "99999999999"}, "signingcert list: Usage: --cli-read-timeout must be at most 9223372036"},
+		// The AWS CLI refuses an empty --query; taking it for no query
+		// would print the whole document (bodies included) to a script
+		// whose $QUERY was unset.
+		{[]string{"list", "--query", ""}, "signingcert list: Usage: --query: Invalid JMESPath expression: cannot be empty"},
+		{[]string{"audit", "--query="}, "signingcert audit: Usage: --query: Invalid JMESPath expression: cannot be empty"},
 		{[]string{"list", "--user-name", "Bob", "--user-name", ""}, "signingcert list: Usage: --user-name: " + emptyUserName},
 		{[]string{"upload", "--user-name", "", "--certificate-body", "file://" + good}, "signingcert upload: Usage: --user-name: " + emptyUserName},
 		{[]string{"delete", "--user-name", "", "--certificate-id", "ASCA1234567890123456789012"}, "signingcert delete: Usage: --user-name: " + emptyUserName},
