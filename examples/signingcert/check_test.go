@@ -214,6 +214,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "--nope"}, "signingcert list: Usage: unknown flag: --nope"},
 		{[]string{"list", "--cli-read-timeout", "AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert list: Usage: invalid argument "AKIAIOSFODNN7EXA"… for "--cli-read-timeout" flag`},
 		{[]string{"AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert: Usage: unknown command "AKIAIOSFODNN7EXA"… for "signingcert"`},
+		// Cobra printed the completion command's help to stdout and exited
+		// 0, so "source <(signingcert completion bsah)" ran the help text.
+		{[]string{"completion", "bsah"}, `signingcert completion: Usage: unknown shell "bsah" (bash, zsh, fish or powershell; run signingcert completion --help)`},
 		{[]string{"list", "-query", "x"}, "signingcert list: Usage: unknown flag: -query (flags take two dashes: --query; run signingcert list --help)"},
 		{[]string{"list", "-user-name=Bob"}, "signingcert list: Usage: unknown flag: -user-name (flags take two dashes: --user-name;"},
 		{[]string{"list", "--query", "Certificates[", "--endpoint-url", "http://127.0.0.1:1"}, "signingcert list: Usage: --query: bad JMESPath expression"},

@@ -117,6 +117,21 @@ func newRoot(e *env) *cobra.Command {
 		}
 		root.AddCommand(c)
 	}
+	// Cobra's completion command, given an unknown shell, prints its help
+	// to stdout and exits 0: "source <(signingcert completion bsah)" would
+	// run the help text. An operand that names no shell is a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.ArbitraryArgs // RunE names the bad operand
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				return usagef("unknown shell %s (bash, zsh, fish or powershell; run %s --help)", quoteShort(args[0]), c.CommandPath())
+			}
+		}
+	}
 	return root
 }
 
