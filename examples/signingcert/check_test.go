@@ -216,6 +216,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert: Usage: unknown command "AKIAIOSFODNN7EXA"… for "signingcert"`},
 		// Cobra printed the completion command's help to stdout and exited
 		// 0, so "source <(signingcert completion bsah)" ran the help text.
+		// An empty value, as from an unset $ENDPOINT, must not mean real
+		// IAM.
+		{[]string{"list", "--user-name", "Bob", "--endpoint-url", ""}, "signingcert list: Usage: --endpoint-url is empty"},
+		{[]string{"audit", "--endpoint-url="}, "signingcert audit: Usage: --endpoint-url is empty"},
 		{[]string{"help", "lsit"}, `signingcert help: Usage: unknown command "lsit" (run signingcert --help)`},
 		{[]string{"completion", "bsah"}, `signingcert completion: Usage: unknown shell "bsah" (bash, zsh, fish or powershell; run signingcert completion --help)`},
 		{[]string{"list", "-query", "x"}, "signingcert list: Usage: unknown flag: -query (flags take two dashes: --query; run signingcert list --help)"},
