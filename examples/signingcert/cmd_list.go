@@ -64,7 +64,7 @@ func newListCmd(e *env) *cobra.Command {
 				if len(users) == 1 {
 					return err
 				}
-				fmt.Fprintln(e.stderr, errorLine("list", fmt.Errorf("%s: %w", quoteShort(user), err)))
+				fmt.Fprintln(e.stderr, entryErrorLine("list", quoteShort(user), err))
 				if first == nil {
 					first = err
 				}
