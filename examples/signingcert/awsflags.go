@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/iamkit/signingcert/sigcert"
 )
@@ -29,10 +31,13 @@ type awsFlags struct {
 	connectTimeout, readTimeout  int // seconds; 0 for none
 	debug                        bool
 	noPager                      bool
+	// flags tells a flag given empty from one not given.
+	flags *pflag.FlagSet
 }
 
 func (a *awsFlags) register(c *cobra.Command) {
 	f := c.Flags()
+	a.flags = f
 	f.StringVar(&a.endpointURL, "endpoint-url", "", "send requests to `URL` instead of IAM (http or https; also AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL)")
 	f.StringVar(&a.region, "region", "", "AWS `REGION` (IAM is global; default: AWS_REGION, the profile's, else us-east-1)")
 	f.StringVar(&a.profile, "profile", "", "shared config and credentials `PROFILE` (also AWS_PROFILE)")
@@ -44,6 +49,13 @@ func (a *awsFlags) register(c *cobra.Command) {
 
 // check refuses bad flag values before anything is loaded or sent.
 func (a *awsFlags) check() error {
+	// Given empty (an unset $ENDPOINT in a script meant for a local
+	// endpoint), --endpoint-url would silently mean real IAM.
+	if a.flags != nil {
+		if f := a.flags.Lookup("endpoint-url"); f != nil && f.Changed && a.endpointURL == "" {
+			return usagef("--endpoint-url is empty (omit it to send requests to IAM)")
+		}
+	}
 	if a.endpointURL != "" {
 		u, err := url.Parse(a.endpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -56,8 +68,19 @@ func (a *awsFlags) check() error {
 	if a.readTimeout < 0 {
 		return usagef("--cli-read-timeout must be 0 (none) or a number of seconds, not %d", a.readTimeout)
 	}
+	// More seconds than a time.Duration holds would wrap round to a
+	// negative timeout, under which every connection times out at once.
+	if a.connectTimeout > maxTimeout {
+		return usagef("--cli-connect-timeout must be at most %d seconds (0 for none), not %d", maxTimeout, a.connectTimeout)
+	}
+	if a.readTimeout > maxTimeout {
+		return usagef("--cli-read-timeout must be at most %d seconds (0 for none), not %d", maxTimeout, a.readTimeout)
+	}
 	return nil
 }
+
+// maxTimeout is the most seconds a time.Duration holds (about 292 years).
+const maxTimeout = int(math.MaxInt64 / int64(time.Second))
 
 // timeoutError is a connection that took longer than --cli-connect-timeout,
 // or an answer that stopped for longer than --cli-read-timeout.

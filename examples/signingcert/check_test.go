@@ -214,10 +214,27 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "--nope"}, "signingcert list: Usage: unknown flag: --nope"},
 		{[]string{"list", "--cli-read-timeout", "AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert list: Usage: invalid argument "AKIAIOSFODNN7EXA"… for "--cli-read-timeout" flag`},
 		{[]string{"AKIAIOSFODNN7EXAMPLEwJalrXUtnFEMI"}, `signingcert: Usage: unknown command "AKIAIOSFODNN7EXA"… for "signingcert"`},
+		// Cobra printed the completion command's help to stdout and exited
+		// 0, so "source <(signingcert completion bsah)" ran the help text.
+		// An empty value, as from an unset $ENDPOINT, must not mean real
+		// IAM.
+		{[]string{"list", "--user-name", "Bob", "--endpoint-url", ""}, "signingcert list: Usage: --endpoint-url is empty"},
+		{[]string{"audit", "--endpoint-url="}, "signingcert audit: Usage: --endpoint-url is empty"},
+		{[]string{"help", "lsit"}, `signingcert help: Usage: unknown command "lsit" (run signingcert --help)`},
+		{[]string{"completion", "bsah"}, `signingcert completion: Usage: unknown shell "bsah" (bash, zsh, fish or powershell; run signingcert completion --help)`},
 		{[]string{"list", "-query", "x"}, "signingcert list: Usage: unknown flag: -query (flags take two dashes: --query; run signingcert list --help)"},
 		{[]string{"list", "-user-name=Bob"}, "signingcert list: Usage: unknown flag: -user-name (flags take two dashes: --user-name;"},
 		{[]string{"list", "--query", "Certificates[", "--endpoint-url", "http://127.0.0.1:1"}, "signingcert list: Usage: --query: bad JMESPath expression"},
 		{[]string{"list", "--cli-read-timeout", "-1"}, "signingcert list: Usage: --cli-read-timeout must be 0 (none) or a number of seconds"},
+		// Seconds beyond what a time.Duration holds wrapped round to a
+		// negative timeout: every connection "timed out" at once.
+		{[]string{"list", "--cli-connect-timeout", "9223372037"}, "signingcert list: Usage: --cli-connect-timeout must be at most 9223372036"},
+		{[]string{"list", "--cli-read-timeout", "99999999999"}, "signingcert list: Usage: --cli-read-timeout must be at most 9223372036"},
+		// The AWS CLI refuses an empty --query; taking it for no query
+		// would print the whole document (bodies included) to a script
+		// whose $QUERY was unset.
+		{[]string{"list", "--query", ""}, "signingcert list: Usage: --query: Invalid JMESPath expression: cannot be empty"},
+		{[]string{"audit", "--query="}, "signingcert audit: Usage: --query: Invalid JMESPath expression: cannot be empty"},
 		{[]string{"list", "--user-name", "Bob", "--user-name", ""}, "signingcert list: Usage: --user-name: " + emptyUserName},
 		{[]string{"upload", "--user-name", "", "--certificate-body", "file://" + good}, "signingcert upload: Usage: --user-name: " + emptyUserName},
 		{[]string{"delete", "--user-name", "", "--certificate-id", "ASCA1234567890123456789012"}, "signingcert delete: Usage: --user-name: " + emptyUserName},

@@ -117,6 +117,38 @@ func newRoot(e *env) *cobra.Command {
 		}
 		root.AddCommand(c)
 	}
+	// Cobra's completion command, given an unknown shell, prints its help
+	// to stdout and exits 0: "source <(signingcert completion bsah)" would
+	// run the help text. An operand that names no shell is a usage error.
+	root.InitDefaultCompletionCmd()
+	// Cobra's help command, likewise, answers an unknown topic with the
+	// usage on stdout and exit 0.
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "help" {
+			continue
+		}
+		show := c.Run
+		c.Run = nil
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if found, _, err := root.Find(args); err != nil || found == nil || (found == root && len(args) > 0) {
+				return usagef("unknown command %s (run signingcert --help)", quoteShort(strings.Join(args, " ")))
+			}
+			show(c, args)
+			return nil
+		}
+	}
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.ArbitraryArgs // RunE names the bad operand
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				return usagef("unknown shell %s (bash, zsh, fish or powershell; run %s --help)", quoteShort(args[0]), c.CommandPath())
+			}
+		}
+	}
 	return root
 }
 

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
 	"github.com/spf13/cobra"
 
 	"github.com/iamkit/signingcert/sigcert"
@@ -83,7 +85,7 @@ func newAuditCmd(e *env) *cobra.Command {
 		au := &fleet.Auditor{Uploader: s.up, Users: s.client, ExpiringWithin: window, Now: e.now}
 		rep, err := au.Audit(ctx, users...)
 		if err != nil {
-			return a.explain(err)
+			return a.explain(listUsersError(err))
 		}
 		if err := o.print(e.stdout, auditDocOf(rep), auditTable(rep)); err != nil {
 			return err
@@ -287,4 +289,26 @@ func auditVerdict(w io.Writer, a *awsFlags, rep *fleet.Audit) error {
 	sort.Strings(kinds)
 	fmt.Fprintf(w, "signingcert audit: Flagged: %d finding(s): %s\n", len(rep.Findings), strings.Join(kinds, ", "))
 	return &reportedError{code: code}
+}
+
+// listUsersError makes IAM's refusal of ListUsers, which the Auditor calls
+// on the client and not through sigcert, a *sigcert.ServiceError as every
+// other call's refusal is: the line then names IAM's code, status and
+// request id, and the exit status is 3 (IAM answered with an error), not 4.
+// Without IAM's answer (transport, timeout, Ctrl-C) err is kept as it is.
+func listUsersError(err error) error {
+	var (
+		se *sigcert.ServiceError
+		ae smithy.APIError
+	)
+	if errors.As(err, &se) || !errors.As(err, &ae) {
+		return err
+	}
+	out := &sigcert.ServiceError{Operation: "ListUsers", Code: ae.ErrorCode(), Message: ae.ErrorMessage(), Err: err}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.ResponseError != nil && re.Response != nil {
+		out.StatusCode = re.HTTPStatusCode()
+		out.RequestID = re.ServiceRequestID()
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,7 @@ func newListCmd(e *env) *cobra.Command {
 		if err := checkUsers(users); err != nil {
 			return err
 		}
+		users = distinctUsers(users)
 		ctx := cmd.Context()
 		s, err := a.connect(ctx, e, sigcert.WithClock(e.now))
 		if err != nil {
@@ -62,7 +64,7 @@ func newListCmd(e *env) *cobra.Command {
 				if len(users) == 1 {
 					return err
 				}
-				fmt.Fprintln(e.stderr, errorLine("list", fmt.Errorf("%s: %w", quoteShort(user), err)))
+				fmt.Fprintln(e.stderr, entryErrorLine("list", quoteShort(user), err))
 				if first == nil {
 					first = err
 				}
@@ -85,4 +87,19 @@ func newListCmd(e *env) *cobra.Command {
 	// value is never split.
 	cmd.Flags().StringArrayVar(&users, "user-name", nil, "IAM user `NAME`; repeat it for several users; omitted: the user whose credentials sign the requests (named on stderr)")
 	return cmd
+}
+
+// distinctUsers drops a name given before, in any case: IAM's user names
+// ignore case, so Bob and bob are one user, and listing it twice would put
+// each certificate in the document twice.
+func distinctUsers(names []string) []string {
+	var out []string
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		if k := strings.ToLower(n); !seen[k] {
+			seen[k] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -906,6 +906,19 @@ func TestE2EAuditSilentEndpointExits4(t *testing.T) {
 	}
 }
 
+// ListUsers goes through the client, not sigcert: its refusal came out as
+// exit 4, "Error" and the SDK's whole message, where README promises 3 and
+// IAM's code.
+func TestE2EAuditListUsersRefusedExits3(t *testing.T) {
+	h := newHarness(t, "Bob")
+	h.srv.Inject(sigcerttest.Fault{Action: "ListUsers", Code: "AccessDenied", Status: 403, Count: 10})
+	r := h.iam("audit")
+	r.fails(t, exitIAM, "signingcert audit: AccessDenied: ListUsers: AccessDenied: ")
+	if strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "(HTTP 403, request id ") || r.stdout != "" {
+		t.Errorf("stderr %q, stdout %q; want one line with IAM's status and request id, nothing on stdout", r.stderr, r.stdout)
+	}
+}
+
 func TestE2EAuditEscapesSubjectsInTextAndTable(t *testing.T) {
 	h := newHarness(t, "Eve")
 	h.give("Eve", certgen.New(certgen.Options{CommonName: "invoice\u202egpj.exe"}).PEM)

@@ -156,6 +156,12 @@ func errorLine(cmd string, err error) string {
 	if errors.As(err, &se) && se.RequestID != "" && !strings.Contains(msg, se.RequestID) {
 		msg += " (request id " + oneLine(se.RequestID) + ")"
 	}
+	// A single write with no definite answer (a 5xx after the retries, a
+	// transport failure, Ctrl-C in flight) may have been applied, as a
+	// timeout may (above). A rotation's error says itself what it did.
+	if te == nil && se != nil && sigcert.OutcomeUnknown(err) && !errors.As(err, new(*sigcert.RotateError)) {
+		msg += unknownOutcome(se.Operation)
+	}
 	if cmd == "" {
 		return fmt.Sprintf("signingcert: %s: %s", errorName(err), msg)
 	}

@@ -242,3 +242,32 @@ func TestTimeoutErrorsNameTheirFlag(t *testing.T) {
 		t.Errorf("explain changed %v", got)
 	}
 }
+
+// A write whose outcome is unknown (a 5xx after the retries, Ctrl-C while
+// the request was in flight) said only what failed: someone at a shell
+// would try again or walk away, not look first. A definite refusal says
+// nothing of the kind.
+func TestErrorLineSaysWhenAWriteMayHaveApplied(t *testing.T) {
+	ctx := context.Background()
+	fake := sigcerttest.NewFake("Bob")
+	up := sigcert.NewUploader(fake)
+	id := "ASCA" + strings.Repeat("A", 28)
+	fake.Inject(sigcerttest.Fault{Action: "DeleteSigningCertificate", Code: "ServiceFailure", Count: 100})
+	if line := errorLine("delete", up.Delete(ctx, "Bob", id)); !strings.HasSuffix(line, "; IAM may have applied it: list to see") {
+		t.Errorf("5xx on a delete: %s", line)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := up.Upload(cctx, sigcert.Request{UserName: "Bob", CertificateBody: certgen.Valid().PEM})
+	if line := errorLine("upload", err); sigcert.OutcomeUnknown(err) && !strings.HasSuffix(line, "; IAM may have applied it: list to see") {
+		t.Errorf("cancelled upload: %s", line)
+	}
+	_, err = up.List(cctx, "Bob")
+	if line := errorLine("list", err); strings.Contains(line, "may have applied") {
+		t.Errorf("a list applies nothing: %s", line)
+	}
+	err = sigcert.NewUploader(sigcerttest.NewFake("Bob")).Delete(ctx, "Bob", id)
+	if line := errorLine("delete", err); sigcert.Code(err) != "NoSuchEntity" || strings.Contains(line, "may have applied") {
+		t.Errorf("a definite refusal: %s", line)
+	}
+}

@@ -109,7 +109,8 @@ func cutShort(s string) (string, bool) {
 // the user's own and printed whole, unlike arguments that may be secrets.
 func printable(s string) string {
 	for _, r := range s {
-		if !unicode.IsPrint(r) || isBidi(r) {
+		// An invalid byte ranges as U+FFFD, which IsPrint accepts.
+		if !unicode.IsPrint(r) || isBidi(r) || r == utf8.RuneError {
 			return strconv.QuoteToASCII(s)
 		}
 	}

@@ -160,7 +160,7 @@ func loadManifest(path string, opts ...sigcert.Option) ([]fleet.Entry, error) {
 			return nil, fail(err)
 		}
 		for _, p := range inv.Problems {
-			i, field, err := index[p.Index], jsonField(p.Field), p.Err
+			i, field, err := index[p.Index], jsonField(p.Field), error(prefixFree{p.Err})
 			if field == "certificate" {
 				err = fmt.Errorf("%q: %w", m.certNames[i], err)
 			}
@@ -509,3 +509,11 @@ func sortProblems(ps []manifestProblem) {
 		}
 	}
 }
+
+// prefixFree is an error whose message drops the library's "sigcert: "
+// prefix, which says nothing at a shell; errors.Is and As still see the
+// error itself.
+type prefixFree struct{ err error }
+
+func (e prefixFree) Error() string { return sigcert.Detail(e.err) }
+func (e prefixFree) Unwrap() error { return e.err }

@@ -199,6 +199,9 @@ func TestLoadManifestListsEveryProblem(t *testing.T) {
 			t.Errorf("message lacks %q:\n%s", s, msg)
 		}
 	}
+	if strings.Contains(msg, "sigcert: ") {
+		t.Errorf("message shows the library's prefix, which says nothing at a shell:\n%s", msg)
+	}
 	if strings.Contains(msg, "BEGIN") {
 		t.Errorf("message shows file contents:\n%s", msg)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/iamkit/signingcert/sigcert"
 )
@@ -110,12 +111,16 @@ type outFlags struct {
 	output string
 	query  string
 	q      *query
+	// queryFlag tells a --query given empty, which the AWS CLI refuses,
+	// from none.
+	queryFlag *pflag.Flag
 }
 
 func (o *outFlags) register(c *cobra.Command) {
 	f := c.Flags()
 	f.StringVar(&o.output, "output", outJSON, "output `FORMAT`: json (the AWS CLI's document), text (the AWS CLI's tab-separated layout) or table")
 	f.StringVar(&o.query, "query", "", "JMESPath `EXPRESSION` applied to the json document before it is printed, as the AWS CLI's --query")
+	o.queryFlag = f.Lookup("query")
 	_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outJSON, outText, outTable}, cobra.ShellCompDirectiveNoFileComp))
 }
 
@@ -125,6 +130,11 @@ func (o *outFlags) check() error {
 	case outJSON, outText, outTable:
 	default:
 		return usagef("--output must be json, text or table, not %s", quoteShort(o.output))
+	}
+	if o.query == "" && o.queryFlag != nil && o.queryFlag.Changed {
+		// The AWS CLI's words. Taken for no query, an unset $QUERY in a
+		// script would print the whole document.
+		return usagef("--query: Invalid JMESPath expression: cannot be empty")
 	}
 	if o.query != "" {
 		q, err := compileQuery(o.query)

@@ -223,4 +223,12 @@ func TestEscapeText(t *testing.T) {
 	if got := quoteShort("x\u202ey"); got != `"x\u202ey"` {
 		t.Errorf("quoteShort bidi = %s", got)
 	}
+	// A file name that is not UTF-8 was printed raw: byte 0x9b is CSI on a
+	// terminal that reads 8-bit controls, so "\x9b2J" clears the screen.
+	if got := printable("x\x9b2J.pem"); got != `"x\x9b2J.pem"` {
+		t.Errorf("printable of a name that is not UTF-8 = %s", got)
+	}
+	if got := printable("ünïcode name.pem"); got != "ünïcode name.pem" {
+		t.Errorf("printable of a printable UTF-8 name = %s", got)
+	}
 }
