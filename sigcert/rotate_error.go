@@ -80,9 +80,14 @@ func (e *RotateError) Error() string {
 	} else {
 		b.WriteString(Detail(e.Err))
 	}
-	if len(e.Done) == 0 {
+	// A failed step that got no definite answer may have been applied.
+	uncertain := e.Failed.Action != "" && e.Err != nil && OutcomeUnknown(e.Err)
+	switch {
+	case len(e.Done) == 0 && uncertain:
+		b.WriteString("; no step was done before it")
+	case len(e.Done) == 0:
 		b.WriteString("; nothing was changed")
-	} else {
+	default:
 		b.WriteString("; done before the failure: ")
 		for i, s := range e.Done {
 			if i > 0 {
@@ -90,6 +95,9 @@ func (e *RotateError) Error() string {
 			}
 			b.WriteString(s.String())
 		}
+	}
+	if uncertain {
+		b.WriteString("; IAM may have applied the failed step")
 	}
 	switch e.state() {
 	case RotateStateListed:

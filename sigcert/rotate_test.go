@@ -326,3 +326,19 @@ func TestRotateConfirmsActivationByAnswer(t *testing.T) {
 		})
 	}
 }
+
+// A RotateError whose failed step got no definite answer never says that
+// nothing was changed: IAM may have applied that step.
+func TestRotateErrorSaysAnUncertainStepMayHaveApplied(t *testing.T) {
+	upload := sigcert.Step{Action: sigcert.ActionUpload}
+	unknown := &sigcert.ServiceError{Operation: "UploadSigningCertificate", Code: "ServiceFailure", StatusCode: 500}
+	definite := &sigcert.ServiceError{Operation: "UploadSigningCertificate", Code: "DuplicateCertificate", StatusCode: 409}
+	msg := (&sigcert.RotateError{UserName: "Bob", Failed: upload, Err: unknown}).Error()
+	if strings.Contains(msg, "nothing was changed") || !strings.Contains(msg, "IAM may have applied the failed step") {
+		t.Errorf("after a 500: %q", msg)
+	}
+	msg = (&sigcert.RotateError{UserName: "Bob", Failed: upload, Err: definite}).Error()
+	if !strings.Contains(msg, "nothing was changed") || strings.Contains(msg, "may have applied") {
+		t.Errorf("after a 409: %q", msg)
+	}
+}
