@@ -42,7 +42,10 @@ type RotatePolicy struct {
 	// DeleteActiveForRoom allows Rotate, when the user is at IAM's quota of
 	// two and holds no Inactive certificate, to delete the oldest Active one
 	// to make room. Without it Rotate refuses with ErrLimitExceeded and
-	// changes nothing.
+	// changes nothing. The delete comes before the upload, and only IAM can
+	// say whether it takes the upload: if it refuses it (DuplicateCertificate
+	// when another user holds the certificate, MalformedCertificate), the
+	// deleted certificate is gone, and the *RotateError says so.
 	DeleteActiveForRoom bool
 }
 
