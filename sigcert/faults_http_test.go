@@ -95,12 +95,14 @@ func scheduleString(faults []sigcerttest.Fault) string {
 			what = "ApplyThenDrop"
 		case f.Code != "":
 			what = f.Code
+		case f.ApplyThenCode != "":
+			what = "ApplyThen" + f.ApplyThenCode
 		}
 		action := f.Action
 		if action == "" {
 			action = "any"
 		}
-		parts[i] = fmt.Sprintf("%s×%d on %s", what, f.Count, action)
+		parts[i] = fmt.Sprintf("%s×%d on %s", what, max(f.Count, 1), action)
 		if f.Latency > 0 {
 			parts[i] += fmt.Sprintf(" +%v", f.Latency)
 		}

@@ -150,36 +150,7 @@ type modelCase struct {
 }
 
 func (c *modelCase) String() string {
-	return strings.Join(c.text, "; ") + "; faults: " + modelScheduleText(c.faults)
-}
-
-func modelScheduleText(faults []sigcerttest.Fault) string {
-	if len(faults) == 0 {
-		return "none"
-	}
-	parts := make([]string, len(faults))
-	for i, f := range faults {
-		what := "latency"
-		switch {
-		case f.Drop:
-			what = "Drop"
-		case f.ApplyThenDrop:
-			what = "ApplyThenDrop"
-		case f.Code != "":
-			what = f.Code
-		case f.ApplyThenCode != "":
-			what = "ApplyThen" + f.ApplyThenCode
-		}
-		action := f.Action
-		if action == "" {
-			action = "any"
-		}
-		parts[i] = fmt.Sprintf("%s×%d on %s", what, max(f.Count, 1), action)
-		if f.Latency > 0 {
-			parts[i] += fmt.Sprintf(" +%v", f.Latency)
-		}
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(c.text, "; ") + "; faults: " + scheduleString(c.faults)
 }
 
 // modelFigures counts, per suite, the runs and the uploads of a certificate
