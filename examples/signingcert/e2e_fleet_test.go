@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -35,6 +33,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/internal/iammodel"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
 )
 
@@ -357,10 +356,7 @@ func listsOnly(t *testing.T, what string, sent map[string]int, lists int) {
 // iamID is the id IAM gives a certificate: base32 of the SHA-1 of its DER,
 // which the local IAM reproduces from a recorded answer. A plan leaves an
 // upload's id empty; the test derives the one the apply gets.
-func iamID(der []byte) string {
-	sum := sha1.Sum(der)
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])
-}
+func iamID(der []byte) string { return iammodel.CertificateID(der) }
 
 func TestE2EApplyDryRunPrintsThePlanSendingOnlyLists(t *testing.T) {
 	h := newHarness(t, "Bob", "Alice", "Cy")

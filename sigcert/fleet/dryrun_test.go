@@ -2,8 +2,6 @@ package fleet_test
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iamkit/signingcert/internal/certgen"
+	"github.com/iamkit/signingcert/internal/iammodel"
 	"github.com/iamkit/signingcert/sigcert"
 	"github.com/iamkit/signingcert/sigcert/fleet"
 	"github.com/iamkit/signingcert/sigcert/sigcerttest"
@@ -24,10 +23,7 @@ import (
 // plannedID is the id IAM gives a certificate: base32 of the SHA-1 of its
 // DER, as the local IAM reproduces from a recorded answer. A plan's upload
 // has no id (IAM assigns it), so a test derives the one the apply will get.
-func plannedID(c *certgen.Cert) string {
-	sum := sha1.Sum(c.DER)
-	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])
-}
+func plannedID(c *certgen.Cert) string { return iammodel.CertificateID(c.DER) }
 
 // planState is what a user holds before the run: a status per certificate,
 // in upload order; "mine" marks the entry's own certificate.
