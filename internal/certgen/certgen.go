@@ -21,6 +21,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"embed"
@@ -44,6 +45,9 @@ const (
 	Ed25519
 	RSA3072
 	ECDSAP384
+	// RSA1024 is a key too weak to trust, for tests of code that flags
+	// weak keys (an audit). KeyTypes leaves it out.
+	RSA1024
 	numKeyTypes
 )
 
@@ -62,6 +66,8 @@ func (k KeyType) String() string {
 		return "RSA3072"
 	case ECDSAP384:
 		return "ECDSAP384"
+	case RSA1024:
+		return "RSA1024"
 	}
 	return fmt.Sprintf("KeyType(%d)", int(k))
 }
@@ -283,6 +289,8 @@ func generate(k KeyType) crypto.Signer {
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	case ECDSAP384:
 		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	case RSA1024:
+		key, err = rsa.GenerateKey(rand.Reader, 1024)
 	case Ed25519:
 		_, key, err = ed25519.GenerateKey(rand.Reader)
 	}

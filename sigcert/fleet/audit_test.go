@@ -2,15 +2,9 @@ package fleet_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -58,20 +52,11 @@ func (f secondPageFails) ListUsers(ctx context.Context, in *iam.ListUsersInput, 
 	return f.Fake.ListUsers(ctx, in, o...)
 }
 
-// weakCert is a self-signed certificate with an RSA-1024 key.
+// weakCert is a self-signed certificate with an RSA-1024 key, which the
+// public test certificate factory does not make (it starts at RSA-2048).
 func weakCert(t *testing.T) string {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "weak"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(300 * 24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return certgen.New(certgen.Options{Key: certgen.RSA1024}).PEM
 }
 
 // preparedAccount holds one user in each state the audit flags, and some
